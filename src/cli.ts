@@ -1,0 +1,68 @@
+import { Command, CommanderError } from 'commander';
+import { redact } from './config/secrets.js';
+import { dumpCommand } from './commands/dump.js';
+import type { CommandContext } from './commands/context.js';
+import { AspectsError, EXIT_CODES, messageOf } from './errors.js';
+import { writeLine } from './output/streams.js';
+
+/** The plugin's snake_case flags, accepted as aliases of ours. */
+const FLAG_ALIASES: Readonly<Record<string, string>> = Object.freeze({
+  '--batch_size': '--batch-size',
+  '--sleep_time': '--sleep-time',
+  '--start_pk': '--start-pk',
+  '--ids_to_skip': '--skip-ids',
+  '--dry_run': '--dry-run',
+});
+
+/** Rewrites `--batch_size 5` and `--batch_size=5` to our spelling before commander sees them. */
+export function normaliseAliases(args: readonly string[]): string[] {
+  return args.map((arg) => {
+    const [flag = '', ...rest] = arg.split('=');
+    const alias = FLAG_ALIASES[flag];
+    return alias === undefined ? arg : [alias, ...rest].join('=');
+  });
+}
+
+const EXIT_CODE_HELP = `
+Exit codes:
+  ${EXIT_CODES.success}    success
+  ${EXIT_CODES.runtime}    runtime failure (the message names the object and the --start-pk to resume from)
+  ${EXIT_CODES.usage}    usage or configuration error; nothing was written
+  ${EXIT_CODES.interrupted}  interrupted by SIGINT/SIGTERM after the current batch finished`;
+
+/** The commander program with every command registered. */
+export function buildProgram(context: CommandContext): Command {
+  const program = new Command('aspects')
+    .description('Copy Open edX LMS data from MySQL into ClickHouse for Aspects')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXIT_CODE_HELP)
+    .configureOutput({
+      writeOut: (text) => context.streams.stdout.write(text),
+      writeErr: (text) => context.streams.stderr.write(redact(text)),
+    });
+  program.addCommand(dumpCommand(context));
+  program.exitOverride();
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+function exitCodeOf(error: unknown, context: CommandContext): number {
+  if (error instanceof CommanderError) {
+    // commander already printed its one-line message; help and version are successes.
+    return error.exitCode === 0 ? EXIT_CODES.success : EXIT_CODES.usage;
+  }
+  const exitCode = error instanceof AspectsError ? error.exitCode : EXIT_CODES.runtime;
+  writeLine(context.streams.stderr, `aspects: ${messageOf(error).split('\n')[0]}`);
+  return exitCode;
+}
+
+/** Runs one command line (without `node` and the script) and returns the exit code. */
+export async function runCli(args: readonly string[], context: CommandContext): Promise<number> {
+  try {
+    await buildProgram(context).parseAsync(normaliseAliases(args), { from: 'user' });
+    return EXIT_CODES.success;
+  } catch (error) {
+    return exitCodeOf(error, context);
+  }
+}

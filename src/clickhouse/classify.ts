@@ -1,0 +1,55 @@
+import { messageOf } from '../errors.js';
+import { ClickHouseFailure } from './target.js';
+
+/**
+ * ClickHouse error codes worth a retry: the server is overloaded, restarting or timed out,
+ * not complaining about the data or the query.
+ */
+const TRANSIENT_CODES = new Set([
+  159, // TIMEOUT_EXCEEDED
+  164, // READONLY (replica in read-only mode during restart)
+  202, // TOO_MANY_SIMULTANEOUS_QUERIES
+  209, // SOCKET_TIMEOUT
+  210, // NETWORK_ERROR
+  242, // TABLE_IS_READ_ONLY
+  252, // TOO_MANY_PARTS
+  319, // UNKNOWN_STATUS_OF_INSERT
+  425, // SYSTEM_ERROR
+  999, // KEEPER_EXCEPTION
+]);
+
+/** Node socket errors that mean the connection, not the request, failed. */
+const TRANSIENT_SOCKET_CODES = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH',
+]);
+
+/** The ClickHouse error code in a server message ("Code: 27. DB::Exception…"), if any. */
+export function clickHouseCode(text: string): number | undefined {
+  const match = /\bCode: (\d+)/.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** The first meaningful line of a server message, without the stack ClickHouse appends. */
+export function firstLine(text: string): string {
+  const line = text.trim().split('\n')[0] ?? '';
+  return line.replace(/, e\.what\(\) = DB::Exception$/, '').slice(0, 500);
+}
+
+/** Failure for an HTTP answer that is not 2xx. */
+export function failureFromResponse(status: number, body: string): ClickHouseFailure {
+  const code = clickHouseCode(body);
+  const transient = code === undefined ? status >= 500 || status === 429 : TRANSIENT_CODES.has(code);
+  const detail = firstLine(body) || `HTTP ${status}`;
+  return new ClickHouseFailure(code === undefined ? `HTTP ${status}: ${detail}` : detail, transient);
+}
+
+/** Failure for an error thrown before any answer (socket, timeout, DNS). */
+export function failureFromError(error: unknown): ClickHouseFailure {
+  if (error instanceof ClickHouseFailure) return error;
+  const code = (error as { code?: unknown }).code;
+  const message = messageOf(error);
+  const socketLevel = typeof code === 'string' && TRANSIENT_SOCKET_CODES.has(code);
+  const timedOut = /timeout|socket hang up/i.test(message);
+  const text = typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
+  return new ClickHouseFailure(firstLine(text), socketLevel || timedOut);
+}

@@ -1,0 +1,75 @@
+import { Readable } from 'node:stream';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseSettings } from '../config/settings.js';
+import { failureFromError, failureFromResponse } from './classify.js';
+import { quoteIdentifier } from './sql.js';
+import type { ClickHouseRow, ClickHouseTarget } from './target.js';
+
+async function readText(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** ClickHouse over its HTTP interface, through @clickhouse/client. */
+export class ServerTarget implements ClickHouseTarget {
+  readonly description: string;
+  private readonly client: ClickHouseClient;
+
+  constructor(settings: ClickHouseSettings) {
+    this.description = `${settings.url} as ${settings.username}`;
+    this.client = createClient({
+      url: settings.url,
+      username: settings.username,
+      password: settings.password,
+      request_timeout: Math.round(settings.timeoutSeconds * 1000),
+      // The library's own logger would print request details; errors are reported by us.
+      log: { level: ClickHouseLogLevel.OFF },
+      compression: { request: false, response: false },
+    });
+  }
+
+  /** Runs one statement; the body is read in full and non-2xx answers become failures. */
+  private async exec(query: string, values?: Readable): Promise<string> {
+    let result;
+    try {
+      result = await this.client.exec({ query, ignore_error_response: true, ...(values ? { values } : {}) });
+    } catch (error) {
+      throw failureFromError(error);
+    }
+    let body: string;
+    try {
+      body = await readText(result.stream as Readable);
+    } catch (error) {
+      throw failureFromError(error);
+    }
+    const status = result.http_status_code ?? 200;
+    if (status < 200 || status > 299 || result.response_headers['x-clickhouse-exception-code'] !== undefined) {
+      throw failureFromResponse(status, body);
+    }
+    return body;
+  }
+
+  async ping(): Promise<void> {
+    await this.exec('SELECT 1');
+  }
+
+  async query(sql: string): Promise<ClickHouseRow[]> {
+    const body = await this.exec(`${sql} FORMAT JSONEachRow`);
+    return body.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as ClickHouseRow);
+  }
+
+  async command(sql: string): Promise<void> {
+    await this.exec(sql);
+  }
+
+  async insertCsv(table: string, columns: readonly string[], csv: string): Promise<void> {
+    const columnList = columns.map(quoteIdentifier).join(', ');
+    // No input_format_allow_errors_*: one bad row fails the whole insert.
+    await this.exec(`INSERT INTO ${table} (${columnList}) FORMAT CSV`, Readable.from([Buffer.from(csv, 'utf8')]));
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

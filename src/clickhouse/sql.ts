@@ -1,0 +1,23 @@
+import { UsageError } from '../errors.js';
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A table or column name in backticks, after strict validation (no escaping needed). */
+export function quoteIdentifier(name: string): string {
+  if (!IDENTIFIER.test(name)) throw new UsageError(`not a plain identifier: ${JSON.stringify(name)}`);
+  return `\`${name}\``;
+}
+
+/** `database`.`table`. */
+export function qualifiedTable(database: string, table: string): string {
+  return `${quoteIdentifier(database)}.${quoteIdentifier(table)}`;
+}
+
+/**
+ * A ClickHouse literal for a key value that was already validated by its formatter:
+ * integers bare, anything else single-quoted with quotes and backslashes escaped.
+ */
+export function literal(value: string): string {
+  if (/^-?\d{1,19}$/.test(value)) return value;
+  return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+}

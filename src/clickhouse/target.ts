@@ -1,0 +1,30 @@
+/** A row returned by a ClickHouse SELECT (JSONEachRow). */
+export type ClickHouseRow = Readonly<Record<string, unknown>>;
+
+/**
+ * The only way the rest of the tool talks to ClickHouse. One implementation per destination
+ * (the HTTP server today); every method throws ClickHouseFailure.
+ */
+export interface ClickHouseTarget {
+  /** A short description without credentials, for messages. */
+  readonly description: string;
+  /** Fails unless the server answers and accepts the credentials. */
+  ping(): Promise<void>;
+  /** Runs a SELECT and returns its rows. */
+  query(sql: string): Promise<ClickHouseRow[]>;
+  /** Runs a statement that returns nothing (DDL). */
+  command(sql: string): Promise<void>;
+  /** Inserts CSV rows into `table` with an explicit column list; all or nothing. */
+  insertCsv(table: string, columns: readonly string[], csv: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A ClickHouse call that failed; `transient` says whether trying again may succeed. */
+export class ClickHouseFailure extends Error {
+  readonly transient: boolean;
+  constructor(message: string, transient: boolean) {
+    super(message);
+    this.name = 'ClickHouseFailure';
+    this.transient = transient;
+  }
+}

@@ -1,0 +1,15 @@
+import { Option, type Command } from 'commander';
+import { DEFAULTS } from '../config/settings.js';
+
+/** Adds the flags every command shares: where the LMS database and ClickHouse are. */
+export function addConnectionOptions(command: Command): Command {
+  return command
+    .option('--config <file>', 'JSON or YAML settings file with the plugin\'s keys (env ASPECTS_CONFIG)')
+    .option('--mysql-url <url>', 'LMS database, mysql://user:password@host:3306/edxapp (env ASPECTS_MYSQL_URL)')
+    .option('--clickhouse-url <url>', `ClickHouse HTTP URL (env ASPECTS_CLICKHOUSE_URL; default ${DEFAULTS.clickhouseUrl})`)
+    .option('--clickhouse-username <name>', `ClickHouse user (env ASPECTS_CLICKHOUSE_USERNAME; default ${DEFAULTS.clickhouseUsername})`)
+    // No default shown: a password never appears in help.
+    .addOption(new Option('--clickhouse-password <password>', 'ClickHouse password (env ASPECTS_CLICKHOUSE_PASSWORD)'))
+    .option('--clickhouse-database <name>', `event_sink database (env ASPECTS_CLICKHOUSE_DATABASE; default ${DEFAULTS.clickhouseDatabase})`)
+    .option('--clickhouse-timeout <seconds>', `per-request timeout (env ASPECTS_CLICKHOUSE_TIMEOUT; default ${DEFAULTS.clickhouseTimeoutSeconds})`);
+}

@@ -1,0 +1,84 @@
+import { Command, Option } from 'commander';
+import { resolveSettings, type ConnectionFlags } from '../config/settings.js';
+import { chooseReporter } from '../output/tty-reporter.js';
+import { executeDump } from '../pipeline/execute-dump.js';
+import { planObjects } from '../pipeline/plan.js';
+import type { DumpRequest } from '../pipeline/request.js';
+import { DEFAULT_RETRY_POLICY } from '../pipeline/retry.js';
+import { OBJECT_NAMES, SINKS } from '../sinks/index.js';
+import type { CommandContext } from './context.js';
+import { addConnectionOptions } from './connection-options.js';
+import {
+  collectIds, collectNames, nonNegativeInteger, nonNegativeSeconds, positiveInteger,
+} from './parse.js';
+
+/** commander's parsed `dump` options. */
+interface DumpFlags extends ConnectionFlags {
+  object?: string[];
+  batchSize: number;
+  sleepTime: number;
+  force?: boolean;
+  ids?: number[];
+  skipIds?: number[];
+  startPk?: number;
+  limit?: number;
+  dryRun?: boolean;
+  json?: boolean;
+  retries: number;
+}
+
+const EXAMPLES = `
+Objects:
+${SINKS.map((sink) => `  ${sink.name.padEnd(18)} ${sink.description}`).join('\n')}
+
+Examples:
+  $ ASPECTS_ENABLE_PII=true aspects dump --object user_profile --force
+  $ aspects dump --object all --batch-size 5000 --sleep-time 0.5
+  $ aspects dump --object course_enrollment --limit 1500 --json
+  $ aspects dump --object user_profile --start-pk 120000      # resume after a failure
+  $ aspects dump --object external_id --ids 12 13 14 --dry-run
+
+The plugin's spellings work too: --batch_size, --sleep_time, --start_pk, --ids_to_skip, --dry_run.`;
+
+function toRequest(flags: DumpFlags): DumpRequest {
+  return {
+    objects: flags.object ?? [],
+    batchSize: flags.batchSize,
+    sleepSeconds: flags.sleepTime,
+    force: flags.force === true,
+    dryRun: flags.dryRun === true,
+    limit: flags.limit,
+    filter: { afterKey: flags.startPk, ids: flags.ids, skipIds: flags.skipIds },
+    retry: { ...DEFAULT_RETRY_POLICY, retries: flags.retries },
+  };
+}
+
+async function dumpAction(flags: DumpFlags, context: CommandContext): Promise<void> {
+  const settings = resolveSettings(flags, context.env);
+  const request = toRequest(flags);
+  const plan = planObjects(request.objects, settings);
+  const reporter = chooseReporter(context.streams, flags.json === true);
+  const { summary, error } = await executeDump(settings, plan, request, reporter, context.signal);
+  reporter.finished(summary);
+  if (error) throw error;
+}
+
+/** `aspects dump`: copy LMS objects into ClickHouse. */
+export function dumpCommand(context: CommandContext): Command {
+  const command = new Command('dump')
+    .description('copy LMS objects from MySQL into ClickHouse, only what is out of date unless --force')
+    .addOption(new Option('--object <name...>', `object to dump, repeatable: ${OBJECT_NAMES.join(', ')} or all`).argParser(collectNames))
+    .option('--batch-size <rows>', 'rows per read and per insert (alias --batch_size)', positiveInteger, 10000)
+    .option('--sleep-time <seconds>', 'pause between batches, fractions allowed (alias --sleep_time)', nonNegativeSeconds, 1)
+    .option('--force', 'write every selected row, whatever ClickHouse already holds')
+    .option('--ids <pk...>', 'only these primary keys (space- or comma-separated)', collectIds)
+    .option('--skip-ids <pk...>', 'never these primary keys (alias --ids_to_skip)', collectIds)
+    .option('--start-pk <pk>', 'only primary keys greater than this; resumes a stopped run (alias --start_pk)', nonNegativeInteger)
+    .option('--limit <rows>', 'write exactly this many rows per object at most', positiveInteger)
+    .option('--dry-run', 'read and compare everything, write nothing, report what would be written (alias --dry_run)')
+    .option('--json', 'print one JSON summary on stdout at the end')
+    .option('--retries <n>', 'retries of a batch after a transient MySQL or ClickHouse error', nonNegativeInteger, DEFAULT_RETRY_POLICY.retries)
+    .addHelpText('after', EXAMPLES)
+    .action((flags: DumpFlags) => dumpAction(flags, context));
+  return addConnectionOptions(command);
+}

@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { UsageError, messageOf } from '../errors.js';
+
+/** The keys of a config file, mirroring the plugin's Django settings (all optional). */
+export interface ConfigFile {
+  readonly EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG?: {
+    readonly url?: string;
+    readonly database?: string;
+    readonly username?: string;
+    readonly password?: string;
+    readonly timeout_secs?: number;
+  };
+  readonly EVENT_SINK_CLICKHOUSE_PII_MODELS?: readonly string[];
+  readonly ASPECTS_ENABLE_PII?: boolean | string;
+  readonly ASPECTS_MYSQL_URL?: string;
+  /** Django's DATABASES setting, as in lms.yml; `default` is the LMS database. */
+  readonly DATABASES?: {
+    readonly default?: {
+      readonly HOST?: string; readonly PORT?: number | string; readonly USER?: string;
+      readonly PASSWORD?: string; readonly NAME?: string;
+    };
+  };
+  /** Per-object switches: EVENT_SINK_CLICKHOUSE_<OBJECT>_ENABLED. */
+  readonly [switchKey: `EVENT_SINK_CLICKHOUSE_${string}_ENABLED`]: boolean | string | undefined;
+}
+
+/** Reads a JSON or YAML config file (YAML is a superset of JSON, so one parser serves both). */
+export function readConfigFile(path: string): ConfigFile {
+  let content: string;
+  try {
+    content = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read config file ${path}: ${messageOf(error)}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(content);
+  } catch (error) {
+    const firstLine = messageOf(error).split('\n')[0] ?? '';
+    throw new UsageError(`config file ${path} is not valid JSON or YAML: ${firstLine}`);
+  }
+  if (parsed == null) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new UsageError(`config file ${path} must hold a mapping of settings`);
+  }
+  return parsed as ConfigFile;
+}
+
+/** mysql:// URL built from Django's DATABASES.default, when the file has one. */
+export function mysqlUrlFromDjango(config: ConfigFile): string | undefined {
+  const db = config.DATABASES?.default;
+  if (!db?.NAME) return undefined;
+  const auth = `${encodeURIComponent(db.USER ?? 'root')}:${encodeURIComponent(db.PASSWORD ?? '')}`;
+  return `mysql://${auth}@${db.HOST || '127.0.0.1'}:${db.PORT || 3306}/${encodeURIComponent(db.NAME)}`;
+}

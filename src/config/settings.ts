@@ -1,0 +1,127 @@
+import { UsageError } from '../errors.js';
+import { mysqlUrlFromDjango, readConfigFile, type ConfigFile } from './file.js';
+import { registerSecret } from './secrets.js';
+import { parseClickHouseUrl, parseMysqlUrl, type MysqlLocation } from './urls.js';
+
+/** Connection flags shared by every command (commander option values). */
+export interface ConnectionFlags {
+  readonly config?: string;
+  readonly mysqlUrl?: string;
+  readonly clickhouseUrl?: string;
+  readonly clickhouseUsername?: string;
+  readonly clickhousePassword?: string;
+  readonly clickhouseDatabase?: string;
+  readonly clickhouseTimeout?: string;
+}
+
+/** ClickHouse connection settings after precedence was applied. */
+export interface ClickHouseSettings {
+  readonly url: string;
+  readonly username: string;
+  readonly password: string;
+  readonly database: string;
+  /** Per-request timeout, seconds. */
+  readonly timeoutSeconds: number;
+}
+
+/** Everything a command needs to know about where data lives and what may be dumped. */
+export interface Settings {
+  /** The LMS database; undefined when nothing configured it. */
+  readonly mysql: MysqlLocation | undefined;
+  readonly clickhouse: ClickHouseSettings;
+  readonly enablePii: boolean;
+  readonly piiModels: readonly string[];
+  /** Objects a config switch turned off (skipped by `--object all`). */
+  readonly disabledObjects: ReadonlySet<string>;
+}
+
+/** Defaults, used when no flag, environment variable or config key says otherwise. */
+export const DEFAULTS = Object.freeze({
+  clickhouseUrl: 'http://localhost:8123',
+  clickhouseUsername: 'default',
+  clickhouseDatabase: 'event_sink',
+  clickhouseTimeoutSeconds: 60,
+  piiModels: Object.freeze(['user_profile', 'external_id']),
+});
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Parses the spellings operators use for on/off; anything else is a usage error. */
+export function parseSwitch(value: string | boolean, name: string): boolean {
+  if (typeof value === 'boolean') return value;
+  const normal = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(normal)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(normal)) return false;
+  throw new UsageError(`${name} must be true or false (got ${JSON.stringify(value)})`);
+}
+
+function first<T>(...values: (T | undefined | null | '')[]): T | undefined {
+  for (const value of values) if (value !== undefined && value !== null && value !== '') return value as T;
+  return undefined;
+}
+
+function timeoutSeconds(value: string | number | undefined): number {
+  if (value === undefined) return DEFAULTS.clickhouseTimeoutSeconds;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UsageError(`ClickHouse timeout must be a positive number of seconds (got ${JSON.stringify(value)})`);
+  }
+  return seconds;
+}
+
+function resolveClickHouse(flags: ConnectionFlags, env: Env, file: ConfigFile): ClickHouseSettings {
+  const backend = file.EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG ?? {};
+  const location = parseClickHouseUrl(
+    first(flags.clickhouseUrl, env.ASPECTS_CLICKHOUSE_URL, backend.url) ?? DEFAULTS.clickhouseUrl,
+  );
+  const password = first(flags.clickhousePassword, env.ASPECTS_CLICKHOUSE_PASSWORD, location.password, backend.password) ?? '';
+  registerSecret(password);
+  const database = first(flags.clickhouseDatabase, env.ASPECTS_CLICKHOUSE_DATABASE, backend.database) ?? DEFAULTS.clickhouseDatabase;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
+    throw new UsageError(`ClickHouse database name ${JSON.stringify(database)} is not a plain identifier`);
+  }
+  return {
+    url: location.url,
+    username: first(flags.clickhouseUsername, env.ASPECTS_CLICKHOUSE_USERNAME, location.username, backend.username) ?? DEFAULTS.clickhouseUsername,
+    password,
+    database,
+    timeoutSeconds: timeoutSeconds(first<string | number>(flags.clickhouseTimeout, env.ASPECTS_CLICKHOUSE_TIMEOUT, backend.timeout_secs)),
+  };
+}
+
+function disabledObjects(file: ConfigFile): Set<string> {
+  const disabled = new Set<string>();
+  for (const [key, value] of Object.entries(file)) {
+    const match = /^EVENT_SINK_CLICKHOUSE_([A-Z0-9_]+)_ENABLED$/.exec(key);
+    if (match && value !== undefined && !parseSwitch(value as string | boolean, key)) {
+      disabled.add((match[1] as string).toLowerCase());
+    }
+  }
+  return disabled;
+}
+
+function resolveMysql(flags: ConnectionFlags, env: Env, file: ConfigFile): MysqlLocation | undefined {
+  const url = first(flags.mysqlUrl, env.ASPECTS_MYSQL_URL, file.ASPECTS_MYSQL_URL, mysqlUrlFromDjango(file));
+  if (url === undefined) return undefined;
+  const location = parseMysqlUrl(url);
+  registerSecret(location.password);
+  return location;
+}
+
+/** Applies flags > environment > config file > defaults. */
+export function resolveSettings(flags: ConnectionFlags, env: Env): Settings {
+  const configPath = first(flags.config, env.ASPECTS_CONFIG);
+  const file = configPath ? readConfigFile(configPath) : {};
+  const piiSwitch = first<string | boolean>(env.ASPECTS_ENABLE_PII, file.ASPECTS_ENABLE_PII);
+  const piiModels = file.EVENT_SINK_CLICKHOUSE_PII_MODELS ?? DEFAULTS.piiModels;
+  if (!Array.isArray(piiModels) || !piiModels.every((model) => typeof model === 'string')) {
+    throw new UsageError('EVENT_SINK_CLICKHOUSE_PII_MODELS must be a list of table names');
+  }
+  return {
+    mysql: resolveMysql(flags, env, file),
+    clickhouse: resolveClickHouse(flags, env, file),
+    enablePii: piiSwitch === undefined ? false : parseSwitch(piiSwitch, 'ASPECTS_ENABLE_PII'),
+    piiModels,
+    disabledObjects: disabledObjects(file),
+  };
+}

@@ -1,0 +1,73 @@
+import { UsageError } from '../errors.js';
+
+/** Where the LMS database is. */
+export interface MysqlLocation {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+}
+
+/** Where ClickHouse's HTTP interface is, credentials split off the URL. */
+export interface ClickHouseLocation {
+  /** URL without credentials, e.g. http://clickhouse:8123 */
+  readonly url: string;
+  readonly username?: string;
+  readonly password?: string;
+}
+
+function parseUrl(value: string, what: string): URL {
+  try {
+    return new URL(value);
+  } catch {
+    throw new UsageError(`${what} is not a valid URL (expected e.g. ${EXAMPLES[what]})`);
+  }
+}
+
+const EXAMPLES: Record<string, string> = {
+  'MySQL URL': 'mysql://user:password@127.0.0.1:3306/edxapp',
+  'ClickHouse URL': 'http://127.0.0.1:8123',
+};
+
+function portOf(url: URL, fallback: number, what: string): number {
+  if (url.port === '') return fallback;
+  const port = Number(url.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`${what} has a bad port`);
+  return port;
+}
+
+/** Parses mysql://user:pass@host:port/db (the credentials may be URL-encoded). */
+export function parseMysqlUrl(value: string): MysqlLocation {
+  const url = parseUrl(value, 'MySQL URL');
+  if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
+    throw new UsageError(`MySQL URL must start with mysql:// (got ${url.protocol}//)`);
+  }
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!url.hostname) throw new UsageError('MySQL URL has no host');
+  if (!database || database.includes('/')) {
+    throw new UsageError('MySQL URL must name the LMS database, e.g. mysql://user:password@host:3306/edxapp');
+  }
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: portOf(url, 3306, 'MySQL URL'),
+    user: decodeURIComponent(url.username) || 'root',
+    password: decodeURIComponent(url.password),
+    database,
+  };
+}
+
+/** Parses http(s)://[user:pass@]host:port; credentials in the URL are split off. */
+export function parseClickHouseUrl(value: string): ClickHouseLocation {
+  const url = parseUrl(value, 'ClickHouse URL');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`ClickHouse URL must start with http:// or https:// (got ${url.protocol}//)`);
+  }
+  if (!url.hostname) throw new UsageError('ClickHouse URL has no host');
+  portOf(url, 8123, 'ClickHouse URL');
+  const username = decodeURIComponent(url.username) || undefined;
+  const password = decodeURIComponent(url.password) || undefined;
+  url.username = '';
+  url.password = '';
+  return { url: url.toString().replace(/\/$/, ''), username, password };
+}

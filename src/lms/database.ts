@@ -1,0 +1,38 @@
+import { createPool, type Pool, type RowDataPacket } from 'mysql2/promise';
+import type { MysqlLocation } from '../config/urls.js';
+import type { SourceValue } from '../format/values.js';
+
+/** A row of the LMS database, keyed by result field name. */
+export type SourceRow = Readonly<Record<string, SourceValue>>;
+
+/** The part of the LMS database connection the pipeline uses. */
+export interface LmsDatabase {
+  /** Runs one parameterised SELECT. */
+  select(sql: string, params: readonly unknown[]): Promise<SourceRow[]>;
+  close(): Promise<void>;
+}
+
+/** Opens a small pool on the LMS database: text datetimes (no time-zone shifts), utf8mb4. */
+export function openLmsDatabase(location: MysqlLocation, timeoutSeconds: number): LmsDatabase {
+  const pool: Pool = createPool({
+    host: location.host,
+    port: location.port,
+    user: location.user,
+    password: location.password,
+    database: location.database,
+    charset: 'utf8mb4',
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    connectionLimit: 2,
+    connectTimeout: Math.round(timeoutSeconds * 1000),
+    enableKeepAlive: true,
+  });
+  return {
+    async select(sql, params) {
+      const [rows] = await pool.query<RowDataPacket[]>(sql, params as unknown[]);
+      return rows as SourceRow[];
+    },
+    close: () => pool.end(),
+  };
+}

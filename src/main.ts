@@ -1,0 +1,27 @@
+import { runCli } from './cli.js';
+import { EXIT_CODES } from './errors.js';
+import { writeLine } from './output/streams.js';
+
+/**
+ * The process entry point: wires argv, environment, streams and signals into the CLI.
+ * The only place that exits the process.
+ */
+export async function runFromProcess(): Promise<void> {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(EXIT_CODES.interrupted);
+    writeLine(process.stderr, `aspects: ${signal} received; stopping after the current batch (again to abort at once)`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const color = process.stderr.isTTY === true && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
+  const exitCode = await runCli(process.argv.slice(2), {
+    env: process.env,
+    streams: { stdout: process.stdout, stderr: process.stderr, color },
+    signal: controller.signal,
+  });
+  process.exitCode = exitCode;
+  // Let stdout drain (a JSON summary may be large) before leaving.
+  process.stdout.write('', () => process.exit(exitCode));
+}

@@ -1,0 +1,34 @@
+import type { DumpSummary, ObjectSummary } from '../pipeline/summary.js';
+import type { BatchProgress, Reporter } from './reporter.js';
+import { clock, writeLine, type OutputStreams } from './streams.js';
+import { summaryJson, summaryText } from './summary-text.js';
+
+/** Plain log lines on stderr (cron, Kubernetes); the summary on stdout at the end. */
+export class LogReporter implements Reporter {
+  constructor(private readonly streams: OutputStreams, private readonly json: boolean) {}
+
+  notice(message: string): void {
+    writeLine(this.streams.stderr, `${clock()} ${message}`);
+  }
+
+  objectStarted(object: string, rowsTotal: number): void {
+    this.notice(`${object}: ${rowsTotal} rows to read`);
+  }
+
+  batchDone(progress: BatchProgress): void {
+    this.notice(`${progress.object}: batch ${progress.batch}, read ${progress.rowsRead}/${progress.rowsTotal},`
+      + ` written ${progress.rowsWritten}, last pk ${progress.lastKey}`);
+  }
+
+  retrying(object: string, attempt: number, delayMs: number, reason: string): void {
+    this.notice(`${object}: attempt ${attempt} failed (${reason}); retrying in ${(delayMs / 1000).toFixed(1)}s`);
+  }
+
+  objectFinished(summary: ObjectSummary): void {
+    this.notice(`${summary.object}: ${summary.status}, ${summary.rows_written} rows written`);
+  }
+
+  finished(summary: DumpSummary): void {
+    writeLine(this.streams.stdout, this.json ? summaryJson(summary) : summaryText(summary));
+  }
+}

@@ -1,0 +1,67 @@
+import { ServerTarget } from '../clickhouse/server.js';
+import { qualifiedTable } from '../clickhouse/sql.js';
+import type { ClickHouseTarget } from '../clickhouse/target.js';
+import type { Settings } from '../config/settings.js';
+import type { MysqlLocation } from '../config/urls.js';
+import { RuntimeFailure, UsageError, messageOf, type AspectsError } from '../errors.js';
+import { openLmsDatabase, type LmsDatabase } from '../lms/database.js';
+import type { Reporter } from '../output/reporter.js';
+import type { ObjectPlan } from './plan.js';
+import type { DumpRequest } from './request.js';
+import { runDump } from './run-dump.js';
+import type { DumpSummary } from './summary.js';
+
+function describeMysql(location: MysqlLocation): string {
+  return `${location.user}@${location.host}:${location.port}/${location.database}`;
+}
+
+async function connectLms(location: MysqlLocation, timeoutSeconds: number): Promise<LmsDatabase> {
+  const lms = openLmsDatabase(location, timeoutSeconds);
+  try {
+    await lms.select('SELECT 1', []);
+    return lms;
+  } catch (error) {
+    await lms.close().catch(() => undefined);
+    throw new RuntimeFailure(`cannot connect to MySQL ${describeMysql(location)}: ${messageOf(error)}`);
+  }
+}
+
+/** Fails before anything is read when ClickHouse is unreachable or a target table is missing. */
+async function checkClickHouse(target: ClickHouseTarget, database: string, plan: ObjectPlan): Promise<void> {
+  try {
+    await target.ping();
+  } catch (error) {
+    throw new RuntimeFailure(`cannot connect to ClickHouse ${target.description}: ${messageOf(error)}`);
+  }
+  for (const sink of plan.sinks) {
+    const rows = await target.query(`EXISTS TABLE ${qualifiedTable(database, sink.table)}`);
+    if (Number(Object.values(rows[0] ?? {})[0]) !== 1) {
+      throw new RuntimeFailure(`ClickHouse table ${database}.${sink.table} does not exist; create the event_sink schema first`);
+    }
+  }
+}
+
+/** Opens both connections, checks them, dumps every planned object and closes everything. */
+export async function executeDump(
+  settings: Settings, plan: ObjectPlan, request: DumpRequest, reporter: Reporter, signal: AbortSignal,
+): Promise<{ summary: DumpSummary; error?: AspectsError }> {
+  if (!settings.mysql) throw new UsageError('no LMS database configured: pass --mysql-url or set ASPECTS_MYSQL_URL');
+  for (const skipped of plan.skipped) reporter.notice(`skipping ${skipped.object}: ${skipped.reason}`);
+  const clickhouse = new ServerTarget(settings.clickhouse);
+  let lms: LmsDatabase | undefined;
+  try {
+    const database = settings.clickhouse.database;
+    if (!(request.dryRun && request.force)) await checkClickHouse(clickhouse, database, plan);
+    lms = await connectLms(settings.mysql, settings.clickhouse.timeoutSeconds);
+    const result = await runDump(plan.sinks, request, { lms, clickhouse, database, reporter, signal });
+    const status = result.error === undefined ? 'success' : signal.aborted ? 'interrupted' : 'failed';
+    const summary: DumpSummary = {
+      command: 'dump', dry_run: request.dryRun, force: request.force, status,
+      objects: result.objects, skipped: [...plan.skipped],
+    };
+    return result.error ? { summary, error: result.error } : { summary };
+  } finally {
+    await lms?.close().catch(() => undefined);
+    await clickhouse.close().catch(() => undefined);
+  }
+}

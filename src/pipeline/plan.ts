@@ -1,0 +1,51 @@
+import { UsageError } from '../errors.js';
+import { OBJECT_NAMES, SINKS, findSink } from '../sinks/index.js';
+import type { Sink } from '../sinks/types.js';
+
+/** What the operator allowed: PII and the per-object config switches. */
+export interface ObjectPolicy {
+  readonly enablePii: boolean;
+  readonly disabledObjects: ReadonlySet<string>;
+}
+
+/** The sinks to dump and the ones `all` left out, with why. */
+export interface ObjectPlan {
+  readonly sinks: readonly Sink[];
+  readonly skipped: readonly { object: string; reason: string }[];
+}
+
+/** One line telling the operator how to allow PII objects. */
+export function piiRefusal(object: string): string {
+  return `${object} holds personal data and PII is not enabled; set ASPECTS_ENABLE_PII=true `
+    + '(or ASPECTS_ENABLE_PII: true in the config file) to dump it';
+}
+
+function planAll(policy: ObjectPolicy): ObjectPlan {
+  const skipped: { object: string; reason: string }[] = [];
+  const sinks = SINKS.filter((sink) => {
+    if (policy.disabledObjects.has(sink.name)) {
+      skipped.push({ object: sink.name, reason: 'switched off in the config file' });
+      return false;
+    }
+    if (sink.pii && !policy.enablePii) {
+      skipped.push({ object: sink.name, reason: 'holds PII and ASPECTS_ENABLE_PII is not set' });
+      return false;
+    }
+    return true;
+  });
+  return { sinks, skipped };
+}
+
+/** Resolves `--object` values (names or `all`) into sinks; refuses unknown names and PII. */
+export function planObjects(names: readonly string[], policy: ObjectPolicy): ObjectPlan {
+  if (names.length === 0) throw new UsageError(`choose what to dump with --object (${OBJECT_NAMES.join(', ')} or all)`);
+  if (names.includes('all')) return planAll(policy);
+  const sinks: Sink[] = [];
+  for (const name of new Set(names)) {
+    const sink = findSink(name);
+    if (!sink) throw new UsageError(`unknown object ${JSON.stringify(name)}; choose from ${OBJECT_NAMES.join(', ')} or all`);
+    if (sink.pii && !policy.enablePii) throw new UsageError(piiRefusal(name));
+    sinks.push(sink);
+  }
+  return { sinks, skipped: [] };
+}

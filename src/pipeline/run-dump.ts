@@ -1,0 +1,147 @@
+import { ClickHouseFailure, type ClickHouseTarget } from '../clickhouse/target.js';
+import { AspectsError, Interrupted, RuntimeFailure, messageOf } from '../errors.js';
+import type { LmsDatabase } from '../lms/database.js';
+import { countRows, readPage } from '../lms/keyset.js';
+import { isTransientMysqlError } from '../lms/transient.js';
+import type { Reporter } from '../output/reporter.js';
+import type { Sink } from '../sinks/types.js';
+import { selectChanged } from './changes.js';
+import { pause } from './pacing.js';
+import type { DumpRequest } from './request.js';
+import { withRetry } from './retry.js';
+import { encodeBatch, insertColumns, shapeRow, type ShapedRow } from './shape.js';
+import { emptyObjectSummary, type ObjectSummary } from './summary.js';
+
+/** The connections and listeners a dump runs with. */
+export interface DumpContext {
+  readonly lms: LmsDatabase;
+  readonly clickhouse: ClickHouseTarget;
+  /** ClickHouse database holding the event_sink tables. */
+  readonly database: string;
+  readonly reporter: Reporter;
+  /** Aborted on SIGINT/SIGTERM: the current batch finishes, then the run stops. */
+  readonly signal: AbortSignal;
+}
+
+const isTransientClickHouse = (error: unknown): boolean => error instanceof ClickHouseFailure && error.transient;
+
+/** Where to pick up after a stop, in words an operator can paste. */
+function resumeHint(sink: Sink, summary: ObjectSummary, request: DumpRequest): string {
+  const from = summary.last_pk ?? request.filter.afterKey;
+  if (from === undefined || from === null) return `nothing of ${sink.name} was written; run the same command again`;
+  return `${sink.name} is complete up to pk ${from}; resume with the same options and --object ${sink.name} --start-pk ${from}`;
+}
+
+class ObjectDump {
+  readonly summary: ObjectSummary;
+  private readonly startedAt = performance.now();
+
+  constructor(private readonly sink: Sink, private readonly request: DumpRequest, private readonly ctx: DumpContext) {
+    this.summary = emptyObjectSummary(sink.name, sink.table);
+  }
+
+  private retrying(what: string) {
+    return (attempt: number, delayMs: number, error: unknown): void =>
+      this.ctx.reporter.retrying(this.sink.name, attempt, delayMs, `${what}: ${messageOf(error)}`);
+  }
+
+  private readMysql<T>(operation: () => Promise<T>): Promise<T> {
+    return withRetry(operation, isTransientMysqlError, this.request.retry, this.retrying('MySQL read'));
+  }
+
+  private writeClickHouse<T>(operation: () => Promise<T>, what: string): Promise<T> {
+    return withRetry(operation, isTransientClickHouse, this.request.retry, this.retrying(what));
+  }
+
+  private async pending(rows: readonly ShapedRow[]): Promise<readonly ShapedRow[]> {
+    if (this.request.force) return rows;
+    const { database, clickhouse } = this.ctx;
+    const changes = await this.writeClickHouse(() => selectChanged(clickhouse, database, this.sink, rows), 'ClickHouse lookup');
+    this.summary.rows_unchanged += changes.unchanged;
+    return changes.changed;
+  }
+
+  private async insert(rows: readonly ShapedRow[]): Promise<void> {
+    if (this.request.dryRun || rows.length === 0) return;
+    const csv = encodeBatch(rows);
+    const table = `${this.ctx.database}.${this.sink.table}`;
+    await this.writeClickHouse(() => this.ctx.clickhouse.insertCsv(table, insertColumns(this.sink), csv), 'ClickHouse insert');
+  }
+
+  /** Reads, compares and writes one page; false when the source is exhausted. */
+  private async batch(total: number): Promise<boolean> {
+    const { limit, batchSize, filter } = this.request;
+    const size = limit === undefined ? batchSize : Math.min(batchSize, limit - this.summary.rows_written);
+    if (size <= 0) return false;
+    const after = this.summary.last_pk ?? filter.afterKey;
+    const rows = await this.readMysql(() => readPage(this.ctx.lms, this.sink.source, filter, after, size));
+    if (rows.length === 0) return false;
+    const shaped = rows.map((row) => shapeRow(this.sink, row));
+    const pending = await this.pending(shaped);
+    await this.insert(pending);
+    this.record(shaped, pending.length, total);
+    return rows.length === size;
+  }
+
+  private record(shaped: readonly ShapedRow[], written: number, total: number): void {
+    const summary = this.summary;
+    summary.rows_read += shaped.length;
+    summary.rows_written += written;
+    summary.batches += 1;
+    summary.last_pk = (shaped[shaped.length - 1] as ShapedRow).key;
+    this.ctx.reporter.batchDone({
+      object: this.sink.name, rowsRead: summary.rows_read, rowsTotal: total,
+      rowsWritten: summary.rows_written, lastKey: summary.last_pk, batch: summary.batches,
+    });
+  }
+
+  async run(): Promise<void> {
+    const { lms, reporter, signal } = this.ctx;
+    const total = await this.readMysql(() => countRows(lms, this.sink.source, this.request.filter));
+    reporter.objectStarted(this.sink.name, total);
+    for (let more = !signal.aborted; more; ) {
+      more = await this.batch(total);
+      if (more && signal.aborted) throw new Interrupted(`interrupted: ${resumeHint(this.sink, this.summary, this.request)}`);
+      if (more) await pause(this.request.sleepSeconds * 1000, signal);
+    }
+    if (signal.aborted && this.summary.batches === 0) {
+      throw new Interrupted(`interrupted before ${this.sink.name} started; run the same command again`);
+    }
+  }
+
+  /** Runs the dump and records how it ended; rethrows failures with the resume point. */
+  async settle(): Promise<void> {
+    try {
+      await this.run();
+      this.summary.status = 'success';
+    } catch (error) {
+      const interrupted = error instanceof Interrupted;
+      this.summary.status = interrupted ? 'interrupted' : 'failed';
+      this.summary.error = messageOf(error);
+      if (interrupted) throw error;
+      const hint = resumeHint(this.sink, this.summary, this.request);
+      throw new RuntimeFailure(`${this.sink.name} failed: ${messageOf(error)}. ${hint}`, { cause: error });
+    } finally {
+      this.summary.seconds = Math.round(performance.now() - this.startedAt) / 1000;
+      this.ctx.reporter.objectFinished(this.summary);
+    }
+  }
+}
+
+/**
+ * Dumps each sink in turn and returns one summary per sink. The first failure stops the run:
+ * the remaining sinks are reported as not-run and the error carries the resume point.
+ */
+export async function runDump(
+  sinks: readonly Sink[], request: DumpRequest, ctx: DumpContext,
+): Promise<{ objects: ObjectSummary[]; error?: AspectsError }> {
+  const objects = sinks.map((sink) => new ObjectDump(sink, request, ctx));
+  for (const dump of objects) {
+    try {
+      await dump.settle();
+    } catch (error) {
+      return { objects: objects.map((each) => each.summary), error: error as AspectsError };
+    }
+  }
+  return { objects: objects.map((each) => each.summary) };
+}

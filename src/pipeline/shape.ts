@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import { DataError, messageOf } from '../errors.js';
+import { bare, encodeRow, quoted, type Cell } from '../format/cell.js';
+import { nowPythonDatetime } from '../format/datetime.js';
+import { KEY_FIELD } from '../lms/keyset.js';
+import type { SourceRow } from '../lms/database.js';
+import { STAMP_COLUMNS, type Sink } from '../sinks/types.js';
+
+/** A source row turned into the sink's data cells (stamp not yet added). */
+export interface ShapedRow {
+  /** The MySQL primary key. */
+  readonly key: number;
+  /** One cell per sink column, in contract order. */
+  readonly cells: readonly Cell[];
+}
+
+/** Formats one source row; a value that cannot be formatted names its object, key and column. */
+export function shapeRow(sink: Sink, row: SourceRow): ShapedRow {
+  const key = Number(row[KEY_FIELD]);
+  const cells = sink.columns.map((column) => {
+    try {
+      return column.format(row[column.source]);
+    } catch (error) {
+      throw new DataError(`${sink.name} pk ${key}, column ${column.name}: ${messageOf(error)}`);
+    }
+  });
+  return { key, cells };
+}
+
+/** Every column the insert names: the sink's data columns, then dump_id and time_last_dumped. */
+export function insertColumns(sink: Sink): string[] {
+  return [...sink.columns.map((column) => column.name), ...STAMP_COLUMNS];
+}
+
+/**
+ * The CSV body of one batch. Each row gets its own dump_id (as upstream); the batch shares one
+ * time_last_dumped. Built once before the first attempt, so a retry sends identical rows.
+ */
+export function encodeBatch(rows: readonly ShapedRow[], timeLastDumped: string = nowPythonDatetime()): string {
+  const stampTime = quoted(timeLastDumped);
+  return rows.map((row) => encodeRow([...row.cells, bare(randomUUID()), stampTime])).join('');
+}

@@ -1,0 +1,42 @@
+/** How one object's dump ended. */
+export type ObjectStatus = 'success' | 'failed' | 'interrupted' | 'not-run';
+
+/** The result of dumping one object; the JSON summary prints these fields as they are. */
+export interface ObjectSummary {
+  object: string;
+  table: string;
+  status: ObjectStatus;
+  /** Source rows read from MySQL. */
+  rows_read: number;
+  /** Rows inserted into ClickHouse (with --dry-run: rows that would be inserted). */
+  rows_written: number;
+  /** Rows skipped because ClickHouse already holds them unchanged. */
+  rows_unchanged: number;
+  /** Batches read. */
+  batches: number;
+  /** Wall-clock seconds spent on this object. */
+  seconds: number;
+  /** Primary key of the last row whose batch is complete; resume with --start-pk this. */
+  last_pk: number | null;
+  /** One-line reason when status is failed or interrupted. */
+  error?: string;
+}
+
+/** The result of one `aspects dump` run. */
+export interface DumpSummary {
+  command: 'dump';
+  dry_run: boolean;
+  force: boolean;
+  status: 'success' | 'failed' | 'interrupted';
+  objects: ObjectSummary[];
+  /** Objects skipped before starting (PII disabled, switched off), with the reason. */
+  skipped: { object: string; reason: string }[];
+}
+
+/** A fresh summary for an object about to be dumped. */
+export function emptyObjectSummary(object: string, table: string): ObjectSummary {
+  return {
+    object, table, status: 'not-run', rows_read: 0, rows_written: 0, rows_unchanged: 0,
+    batches: 0, seconds: 0, last_pk: null,
+  };
+}

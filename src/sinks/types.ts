@@ -1,0 +1,59 @@
+import type { Formatter } from '../format/values.js';
+
+/** One ClickHouse column of a sink, in the contract's order. */
+export interface ColumnSpec {
+  /** ClickHouse column name. */
+  readonly name: string;
+  /** Field name in the source query's result row. */
+  readonly source: string;
+  /** Turns the MySQL value into the contract's cell. */
+  readonly format: Formatter;
+}
+
+/** Where a sink's rows come from in the LMS database, read in primary-key order. */
+export interface SourceSpec {
+  /** FROM clause, joins included (static SQL, no values). */
+  readonly from: string;
+  /** Select list: result field name → SQL expression. */
+  readonly fields: Readonly<Record<string, string>>;
+  /** Integer primary key expression used for keyset pagination, --ids and --start-pk. */
+  readonly key: string;
+}
+
+/**
+ * How the pipeline decides which rows are out of date.
+ * `changed-rows`: a row is written when ClickHouse has no row for its key, or when the
+ * latest row there (by time_last_dumped) differs in any column.
+ */
+export interface ChangedRowsRule {
+  readonly kind: 'changed-rows';
+  /** The ClickHouse column that identifies the object (one of `columns`). */
+  readonly targetKey: string;
+}
+
+/** The incremental rule of a sink. */
+export type IncrementalRule = ChangedRowsRule;
+
+/** A declarative description of one Aspects object. No I/O. */
+export interface Sink {
+  /** The `--object` name. */
+  readonly name: string;
+  /** ClickHouse table in the event_sink database. */
+  readonly table: string;
+  /** Holds personal data: dumped only when PII is enabled. */
+  readonly pii: boolean;
+  /** One line for `--help` and README. */
+  readonly description: string;
+  readonly source: SourceSpec;
+  /** Data columns in contract order; dump_id and time_last_dumped follow them. */
+  readonly columns: readonly ColumnSpec[];
+  readonly incremental: IncrementalRule;
+}
+
+/** The two columns every sink's rows end with. */
+export const STAMP_COLUMNS = Object.freeze(['dump_id', 'time_last_dumped'] as const);
+
+/** Declares a sink; the object is frozen so no run can change it. */
+export function defineSink(sink: Sink): Sink {
+  return Object.freeze(sink);
+}
