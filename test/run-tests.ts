@@ -1,0 +1,33 @@
+/**
+ * The test command: makes sure MariaDB and ClickHouse are there (the env URLs, a local MariaDB
+ * on 3306, or throwaway servers started here), then runs every *.test.js with node's runner.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stopTestServers, testClickHouseServer, testMysqlServer } from './support/env.js';
+
+function testFiles(folder: string): string[] {
+  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) return testFiles(path);
+    return entry.name.endsWith('.test.js') ? [path] : [];
+  }).sort();
+}
+
+async function main(): Promise<number> {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const filter = process.argv.slice(2);
+  const files = testFiles(here).filter((file) => filter.length === 0 || filter.some((part) => file.includes(part)));
+  process.stderr.write(`test servers: MySQL ${await testMysqlServer()}, ClickHouse ${await testClickHouseServer()}\n`);
+  const child = spawn(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit', env: process.env });
+  return new Promise((resolve) => child.once('close', (code) => resolve(code ?? 1)));
+}
+
+const code = await main().catch((error: unknown) => {
+  process.stderr.write(`test harness: ${error instanceof Error ? error.message : String(error)}\n`);
+  return 1;
+});
+await stopTestServers();
+process.exit(code);
