@@ -14,6 +14,8 @@ export function registerSecret(secret: string | undefined): void {
 /** `text` with every registered secret replaced by `***`. */
 export function redact(text: string): string {
   let clean = text;
-  for (const secret of secrets) clean = clean.split(secret).join('***');
+  // Longest first, so a secret that contains a shorter one is hidden whole.
+  const longestFirst = [...secrets].sort((a, b) => b.length - a.length);
+  for (const secret of longestFirst) clean = clean.split(secret).join('***');
   return clean;
 }

@@ -44,7 +44,7 @@ export function pythonIsoDatetime(value: string): string {
  */
 export function nowPythonDatetime(clockMs: number = performance.timeOrigin + performance.now()): string {
   const wholeMs = Math.floor(clockMs);
-  const micros = Math.floor((clockMs - wholeMs) * 1000);
+  const micros = Math.min(999, Math.round((clockMs - wholeMs) * 1000));
   const iso = new Date(wholeMs).toISOString(); // 2024-05-01T12:34:56.789Z
   const fraction = `${iso.slice(20, 23)}${String(micros).padStart(3, '0')}`;
   return pythonDatetime(`${iso.slice(0, 10)} ${iso.slice(11, 19)}.${fraction}`);

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { redact } from '../../src/config/secrets.js';
+import { parseSwitch, resolveSettings } from '../../src/config/settings.js';
+import { parseClickHouseUrl, parseMysqlUrl } from '../../src/config/urls.js';
+import { UsageError } from '../../src/errors.js';
+
+function configFile(name: string, content: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'aspects-config-')), name);
+  writeFileSync(path, content);
+  return path;
+}
+
+const YAML_CONFIG = `
+EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG:
+  url: http://file-host:8123
+  database: file_db
+  username: ch_cms
+  password: file-password
+  timeout_secs: 7
+EVENT_SINK_CLICKHOUSE_PII_MODELS: [user_profile, external_id, auth_user]
+EVENT_SINK_CLICKHOUSE_COURSE_ENROLLMENT_ENABLED: false
+EVENT_SINK_CLICKHOUSE_USER_PROFILE_ENABLED: true
+ASPECTS_ENABLE_PII: true
+DATABASES:
+  default: {HOST: mysql-host, PORT: 3307, USER: edxapp001, PASSWORD: "p@ss:w/rd", NAME: edxapp}
+`;
+
+describe('settings precedence: flags > environment > config file > defaults', () => {
+  it('uses defaults when nothing is set', () => {
+    const settings = resolveSettings({}, {});
+    assert.equal(settings.mysql, undefined);
+    assert.deepEqual(settings.clickhouse, { url: 'http://localhost:8123', username: 'default', password: '', database: 'event_sink', timeoutSeconds: 60 });
+    assert.equal(settings.enablePii, false);
+    assert.deepEqual(settings.piiModels, ['user_profile', 'external_id']);
+  });
+
+  it('reads the plugin\'s keys from a YAML file', () => {
+    const settings = resolveSettings({ config: configFile('lms.yml', YAML_CONFIG) }, {});
+    assert.deepEqual(settings.clickhouse, { url: 'http://file-host:8123', username: 'ch_cms', password: 'file-password', database: 'file_db', timeoutSeconds: 7 });
+    assert.deepEqual(settings.mysql, { host: 'mysql-host', port: 3307, user: 'edxapp001', password: 'p@ss:w/rd', database: 'edxapp' });
+    assert.equal(settings.enablePii, true);
+    assert.deepEqual(settings.piiModels, ['user_profile', 'external_id', 'auth_user']);
+    assert.deepEqual([...settings.disabledObjects], ['course_enrollment']);
+  });
+
+  it('reads JSON files, found through ASPECTS_CONFIG', () => {
+    const path = configFile('aspects.json', JSON.stringify({ EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG: { database: 'json_db' } }));
+    assert.equal(resolveSettings({}, { ASPECTS_CONFIG: path }).clickhouse.database, 'json_db');
+  });
+
+  it('lets the environment override the file and flags override both', () => {
+    const env = {
+      ASPECTS_CONFIG: configFile('lms.yml', YAML_CONFIG), ASPECTS_CLICKHOUSE_URL: 'http://env-host:8123',
+      ASPECTS_CLICKHOUSE_DATABASE: 'env_db', ASPECTS_CLICKHOUSE_TIMEOUT: '9', ASPECTS_ENABLE_PII: 'false',
+      ASPECTS_MYSQL_URL: 'mysql://env:pw@env-mysql/envdb',
+    };
+    const fromEnv = resolveSettings({}, env);
+    assert.equal(fromEnv.clickhouse.url, 'http://env-host:8123');
+    assert.equal(fromEnv.clickhouse.database, 'env_db');
+    assert.equal(fromEnv.clickhouse.timeoutSeconds, 9);
+    assert.equal(fromEnv.clickhouse.username, 'ch_cms');
+    assert.equal(fromEnv.enablePii, false);
+    assert.equal(fromEnv.mysql?.host, 'env-mysql');
+    const fromFlags = resolveSettings({ clickhouseUrl: 'https://flag-host:8443', clickhouseDatabase: 'flag_db', clickhouseUsername: 'flagger', mysqlUrl: 'mysql://u@flag-mysql:3308/f' }, env);
+    assert.equal(fromFlags.clickhouse.url, 'https://flag-host:8443');
+    assert.equal(fromFlags.clickhouse.database, 'flag_db');
+    assert.equal(fromFlags.clickhouse.username, 'flagger');
+    assert.deepEqual(fromFlags.mysql, { host: 'flag-mysql', port: 3308, user: 'u', password: '', database: 'f' });
+  });
+
+  it('takes ClickHouse credentials from the URL unless a flag or env names them', () => {
+    const settings = resolveSettings({ clickhouseUrl: 'http://alice:url-secret@ch:8123' }, {});
+    assert.equal(settings.clickhouse.url, 'http://ch:8123');
+    assert.equal(settings.clickhouse.username, 'alice');
+    assert.equal(settings.clickhouse.password, 'url-secret');
+    assert.equal(resolveSettings({ clickhouseUrl: 'http://alice:url-secret@ch:8123' }, { ASPECTS_CLICKHOUSE_PASSWORD: 'env-secret' }).clickhouse.password, 'env-secret');
+  });
+
+  it('registers every password for redaction', () => {
+    resolveSettings({ clickhousePassword: 'flag-Pa55', mysqlUrl: 'mysql://root:my%2Fsql-pw@db/edxapp' }, {});
+    assert.equal(redact('failed with flag-Pa55 and my/sql-pw and my%2Fsql-pw'), 'failed with *** and *** and ***');
+  });
+});
+
+describe('bad configuration is a usage error', () => {
+  const cases: [string, () => unknown][] = [
+    ['malformed MySQL URL', () => parseMysqlUrl('not a url')],
+    ['MySQL URL without database', () => parseMysqlUrl('mysql://root@db:3306/')],
+    ['wrong MySQL scheme', () => parseMysqlUrl('postgres://root@db/edxapp')],
+    ['bad port', () => parseMysqlUrl('mysql://root@db:99999/edxapp')],
+    ['wrong ClickHouse scheme', () => parseClickHouseUrl('tcp://ch:9000')],
+    ['bad PII switch', () => parseSwitch('maybe', 'ASPECTS_ENABLE_PII')],
+    ['bad timeout', () => resolveSettings({ clickhouseTimeout: '-3' }, {})],
+    ['hostile database name', () => resolveSettings({ clickhouseDatabase: 'event_sink; DROP TABLE x' }, {})],
+    ['missing config file', () => resolveSettings({ config: '/nonexistent/aspects.yml' }, {})],
+    ['config file that is a list', () => resolveSettings({ config: configFile('list.yml', '- a\n- b\n') }, {})],
+    ['broken YAML', () => resolveSettings({ config: configFile('broken.yml', 'a: [1, 2\n') }, {})],
+  ];
+  for (const [name, run] of cases) {
+    it(name, () => assert.throws(run, UsageError));
+  }
+
+  it('accepts the usual on/off spellings', () => {
+    assert.deepEqual(['1', 'true', 'YES', 'on', true].map((value) => parseSwitch(value, 'x')), [true, true, true, true, true]);
+    assert.deepEqual(['0', 'false', 'No', 'off', ''].map((value) => parseSwitch(value, 'x')), [false, false, false, false, false]);
+  });
+});
