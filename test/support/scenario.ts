@@ -1,0 +1,48 @@
+import { createTestEventSink, type TestEventSink } from './clickhouse.js';
+import { runAspects, type CliResult } from './cli.js';
+import { createTestLms, type TestLms } from './env.js';
+import { fillLms, type FixtureOptions } from './lms-fixture.js';
+
+/** A filled LMS database shared by the tests of one file (they only read it). */
+export async function filledLms(options: FixtureOptions, storage: 'char32' | 'native' = 'char32'): Promise<TestLms> {
+  const lms = await createTestLms(storage);
+  await fillLms(lms.db, options);
+  return lms;
+}
+
+/** Environment pointing the CLI at `lms` and `sink`, PII enabled unless overridden. */
+export function cliEnv(lms: TestLms, sink: TestEventSink, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ASPECTS_MYSQL_URL: lms.url,
+    ASPECTS_CLICKHOUSE_URL: sink.url,
+    ASPECTS_CLICKHOUSE_DATABASE: sink.database,
+    ASPECTS_ENABLE_PII: 'true',
+    ...extra,
+  };
+}
+
+/** Runs `aspects dump ...` against `lms` with a fresh event_sink database, which it returns. */
+export async function dumpInto(
+  lms: TestLms, args: readonly string[], extraEnv: Record<string, string> = {},
+): Promise<{ result: CliResult; sink: TestEventSink }> {
+  const sink = await createTestEventSink();
+  const result = await runAspects(['dump', '--sleep-time', '0', ...args], cliEnv(lms, sink, extraEnv));
+  return { result, sink };
+}
+
+/** Rows of `object` in the sink, every column. */
+export function storedRows(sink: TestEventSink, object: string): Promise<Record<string, unknown>[]> {
+  return sink.rows(`SELECT * FROM ${sink.database}.${object}`);
+}
+
+/** Parses the --json summary (the last stdout line). */
+export function jsonSummary(result: CliResult): { status: string; objects: Record<string, unknown>[]; skipped: { object: string }[] } {
+  const lines = result.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1] as string);
+}
+
+/** The single value a MySQL query returns, as a number. */
+export async function scalar(lms: TestLms, sql: string): Promise<number> {
+  const [rows] = await lms.db.query({ sql, rowsAsArray: true });
+  return Number((rows as unknown[][])[0]?.[0]);
+}
