@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { redact } from './config/secrets.js';
 import { dumpCommand } from './commands/dump.js';
@@ -23,20 +24,30 @@ export function normaliseAliases(args: readonly string[]): string[] {
   });
 }
 
-const EXIT_CODE_HELP = `
+const ROOT_HELP = `
+Examples:
+  $ aspects dump --object course_enrollment --mysql-url mysql://reader:pw@127.0.0.1:3306/edxapp
+  $ ASPECTS_ENABLE_PII=true aspects dump --object all --config /openedx/config/lms.yml
+  $ aspects dump --help
+
 Exit codes:
   ${EXIT_CODES.success}    success
   ${EXIT_CODES.runtime}    runtime failure (the message names the object and the --start-pk to resume from)
   ${EXIT_CODES.usage}    usage or configuration error; nothing was written
   ${EXIT_CODES.interrupted}  interrupted by SIGINT/SIGTERM after the current batch finished`;
 
+function packageVersion(): string {
+  const manifest = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(manifest) as { version: string }).version;
+}
+
 /** The commander program with every command registered. */
 export function buildProgram(context: CommandContext): Command {
   const program = new Command('aspects')
     .description('Copy Open edX LMS data from MySQL into ClickHouse for Aspects')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
-    .addHelpText('after', EXIT_CODE_HELP)
+    .addHelpText('after', ROOT_HELP)
     .configureOutput({
       writeOut: (text) => context.streams.stdout.write(text),
       writeErr: (text) => context.streams.stderr.write(redact(text)),

@@ -21,7 +21,7 @@ async function main(): Promise<number> {
   const filter = process.argv.slice(2);
   const files = testFiles(here).filter((file) => filter.length === 0 || filter.some((part) => file.includes(part)));
   process.stderr.write(`test servers: MySQL ${await testMysqlServer()}, ClickHouse ${await testClickHouseServer()}\n`);
-  const child = spawn(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit', env: process.env });
+  const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-timeout=600000', ...files], { stdio: 'inherit', env: process.env });
   return new Promise((resolve) => child.once('close', (code) => resolve(code ?? 1)));
 }
 

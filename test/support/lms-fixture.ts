@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mysql2/promise';
 
 /** A deterministic pseudo-random generator (mulberry32), so failures reproduce. */
@@ -113,7 +113,7 @@ export async function insertUsers(db: Connection, first: number, count: number, 
 }
 
 function uuidHex(): string {
-  return randomBytes(16).toString('hex');
+  return randomUUID().replaceAll('-', '');
 }
 
 function dashed(hex: string): string {

@@ -6,7 +6,12 @@ import { fillLms, type FixtureOptions } from './lms-fixture.js';
 /** A filled LMS database shared by the tests of one file (they only read it). */
 export async function filledLms(options: FixtureOptions, storage: 'char32' | 'native' = 'char32'): Promise<TestLms> {
   const lms = await createTestLms(storage);
-  await fillLms(lms.db, options);
+  try {
+    await fillLms(lms.db, options);
+  } catch (error) {
+    await lms.drop();
+    throw error;
+  }
   return lms;
 }
 

@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { clickHouseSql, createTestEventSink, type TestEventSink } from '../support/clickhouse.js';
+import { runAspects } from '../support/cli.js';
+import type { TestLms } from '../support/env.js';
+import { assertSameRows, expectedRows } from '../support/expected.js';
+import { cliEnv, filledLms, jsonSummary } from '../support/scenario.js';
+
+/** The newest row per key, the way dbt reads the table. */
+function latestRows(sink: TestEventSink, table: string, key: string) {
+  return sink.rows(`SELECT * FROM ${sink.database}.${table} WHERE (${key}, time_last_dumped) IN `
+    + `(SELECT ${key}, max(time_last_dumped) FROM ${sink.database}.${table} GROUP BY ${key})`);
+}
+
+describe('incremental dumps write only what changed', () => {
+  let lms: TestLms;
+  let sink: TestEventSink;
+  before(async () => {
+    lms = await filledLms({ users: 200 });
+    sink = await createTestEventSink();
+  });
+  after(async () => {
+    await sink.drop();
+    await lms.drop();
+  });
+
+  const dump = (...args: string[]) => runAspects(['dump', '--object', 'all', '--sleep-time', '0', '--batch-size', '64', '--json', ...args], cliEnv(lms, sink));
+  const written = (summary: ReturnType<typeof jsonSummary>) =>
+    Object.fromEntries(summary.objects.map((entry) => [entry.object, [entry.rows_written, entry.rows_unchanged]]));
+
+  it('writes everything once, then nothing while MySQL is unchanged', async () => {
+    const first = await dump();
+    assert.equal(first.code, 0, first.stderr);
+    const second = await dump();
+    assert.equal(second.code, 0, second.stderr);
+    const counts = written(jsonSummary(second));
+    assert.deepEqual(counts.user_profile, [0, 200]);
+    assert.equal((counts.external_id as number[])[0], 0);
+    assert.equal((counts.course_enrollment as number[])[0], 0);
+  });
+
+  it('writes exactly the changed and new rows, and ClickHouse\'s latest rows match MySQL', async () => {
+    await lms.db.query("UPDATE auth_userprofile SET name = CONCAT(name, ' (edited)') WHERE id IN (3, 77)");
+    await lms.db.query('UPDATE auth_userprofile SET bio = NULL, goals = \'new "goal"\' WHERE id = 150');
+    await lms.db.query("UPDATE auth_user SET email = 'changed@example.com' WHERE id = 9");
+    await lms.db.query("INSERT INTO auth_user (id, password, is_superuser, username, first_name, last_name, email, is_staff, is_active, date_joined) VALUES (201, 'x', 0, 'newbie', '', '', 'newbie@example.com', 0, 1, '2024-01-01 00:00:00')");
+    await lms.db.query("INSERT INTO auth_userprofile (id, name, meta, courseware, language, location, user_id) VALUES (201, 'New Learner', '', 'course.xml', '', '', 201)");
+    await lms.db.query('UPDATE student_courseenrollment SET is_active = 1 - is_active WHERE id = 5');
+    const result = await dump();
+    assert.equal(result.code, 0, result.stderr);
+    const counts = written(jsonSummary(result));
+    assert.deepEqual(counts.user_profile, [5, 196]);
+    assert.equal((counts.external_id as number[])[0], 0);
+    assert.equal((counts.course_enrollment as number[])[0], 1);
+    assertSameRows(await latestRows(sink, 'user_profile', 'id'), await expectedRows(lms.db, 'user_profile'), 'id');
+    assertSameRows(await latestRows(sink, 'course_enrollment', 'id'), await expectedRows(lms.db, 'course_enrollment'), 'id');
+  });
+
+  it('--force writes every row again', async () => {
+    const result = await dump('--force');
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(written(jsonSummary(result)).user_profile, [201, 0]);
+  });
+});
+
+describe('failures stop with the exact point to resume from', () => {
+  let lms: TestLms;
+  before(async () => { lms = await filledLms({ users: 300 }); });
+  after(async () => { await lms.drop(); });
+
+  it('a malformed source value fails its batch, earlier batches stay, --start-pk resumes', async () => {
+    const sink = await createTestEventSink();
+    try {
+      await lms.db.query("UPDATE external_user_ids_externalid SET external_user_id = 'not-a-uuid-at-all-but-32-chars!!' WHERE id = 250");
+      const env = cliEnv(lms, sink);
+      const failed = await runAspects(['dump', '--object', 'external_id', '--batch-size', '100', '--sleep-time', '0'], env);
+      assert.equal(failed.code, 1);
+      assert.match(failed.stderr, /external_id failed: external_id pk 250, column external_user_id: not a valid UUID.*complete up to pk 200; resume with the same options and --object external_id --start-pk 200/);
+      assert.equal(await sink.count('external_id'), 200);
+      await lms.db.query("UPDATE external_user_ids_externalid SET external_user_id = REPLACE(UUID(), '-', '') WHERE id = 250");
+      const resumed = await runAspects(['dump', '--object', 'external_id', '--batch-size', '100', '--sleep-time', '0', '--start-pk', '200'], env);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assertSameRows(await sink.rows(`SELECT * FROM ${sink.database}.external_id`), await expectedRows(lms.db, 'external_id'), 'external_user_id');
+    } finally {
+      await sink.drop();
+    }
+  });
+
+  it('a row ClickHouse rejects fails the batch loudly: nothing silently dropped', async () => {
+    const sink = await createTestEventSink();
+    try {
+      // is_active as UInt8 cannot hold the contract's True/False text: the server must refuse.
+      await clickHouseSql(sink.url, `ALTER TABLE ${sink.database}.course_enrollment MODIFY COLUMN is_active UInt8`);
+      const result = await runAspects(['dump', '--object', 'course_enrollment', '--sleep-time', '0'], cliEnv(lms, sink));
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /course_enrollment failed: Code: \d+.*nothing of course_enrollment was written; run the same command again/);
+      assert.equal(await sink.count('course_enrollment'), 0);
+    } finally {
+      await sink.drop();
+    }
+  });
+
+  it('SIGINT finishes the current batch, exits 130 and names the resume point', async () => {
+    const sink = await createTestEventSink();
+    try {
+      const env = cliEnv(lms, sink);
+      let signalled = false;
+      const interrupted = await runAspects(['dump', '--object', 'user_profile', '--batch-size', '20', '--sleep-time', '0.3', '--force'], env, (stderr, kill) => {
+        if (!signalled && /batch 2,/.test(stderr)) {
+          signalled = true;
+          kill('SIGINT');
+        }
+      });
+      assert.equal(interrupted.code, 130, interrupted.stderr);
+      const match = /interrupted: user_profile is complete up to pk (\d+); resume with the same options and --object user_profile --start-pk \1/.exec(interrupted.stderr);
+      assert.ok(match, interrupted.stderr);
+      const resumeFrom = Number(match[1]);
+      assert.equal(resumeFrom % 20, 0);
+      assert.equal(await sink.count('user_profile'), resumeFrom);
+      const resumed = await runAspects(['dump', '--object', 'user_profile', '--batch-size', '100', '--sleep-time', '0', '--force', '--start-pk', String(resumeFrom)], env);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assertSameRows(await sink.rows(`SELECT * FROM ${sink.database}.user_profile`), await expectedRows(lms.db, 'user_profile'), 'id');
+    } finally {
+      await sink.drop();
+    }
+  });
+});
+
+describe('MariaDB native uuid columns', () => {
+  it('dumps dashed and upper-case stored UUIDs in the dashed lowercase form', async () => {
+    const lms = await filledLms({ users: 80, dashedUuids: true }, 'native');
+    const sink = await createTestEventSink();
+    try {
+      const result = await runAspects(['dump', '--object', 'external_id', '--sleep-time', '0'], cliEnv(lms, sink));
+      assert.equal(result.code, 0, result.stderr);
+      assertSameRows(await sink.rows(`SELECT * FROM ${sink.database}.external_id`), await expectedRows(lms.db, 'external_id'), 'external_user_id');
+    } finally {
+      await sink.drop();
+      await lms.drop();
+    }
+  });
+});

@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { clickHouseSql, createTestEventSink, type TestEventSink } from '../support/clickhouse.js';
+import { runAspects, type CliResult } from '../support/cli.js';
+import type { TestLms } from '../support/env.js';
+import { freePort } from '../support/servers.js';
+import { CLICKHOUSE_TEST_USER } from '../support/servers.js';
+import { cliEnv, filledLms, jsonSummary } from '../support/scenario.js';
+
+const OBJECTS = ['user_profile', 'external_id', 'course_enrollment'];
+
+function oneErrorLine(result: CliResult): string {
+  const lines = result.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `expected one stderr line, got:\n${result.stderr}`);
+  return lines[0] as string;
+}
+
+describe('aspects dump: PII, configuration, bad input, secrets', () => {
+  let lms: TestLms;
+  let sink: TestEventSink;
+  before(async () => {
+    lms = await filledLms({ users: 60 });
+    sink = await createTestEventSink();
+  });
+  after(async () => {
+    await sink.drop();
+    await lms.drop();
+  });
+
+  async function assertNothingWritten(): Promise<void> {
+    for (const object of OBJECTS) assert.equal(await sink.count(object), 0, object);
+  }
+
+  const run = (args: string[], env: Record<string, string> = {}, pii = 'true') =>
+    runAspects(['dump', '--sleep-time', '0', ...args], cliEnv(lms, sink, { ASPECTS_ENABLE_PII: pii, ...env }));
+
+  it('refuses a PII object when PII is not enabled: exit 2, one line saying how', async () => {
+    for (const object of ['user_profile', 'external_id']) {
+      const result = await run(['--object', object], {}, 'false');
+      assert.equal(result.code, 2);
+      assert.match(oneErrorLine(result), new RegExp(`${object} holds personal data.*ASPECTS_ENABLE_PII=true`));
+    }
+    await assertNothingWritten();
+  });
+
+  it('lets --object all skip PII objects with a notice when PII is off', async () => {
+    const result = await run(['--object', 'all', '--json'], {}, '0');
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /skipping user_profile: holds PII/);
+    assert.equal(await sink.count('user_profile'), 0);
+    assert.equal(await sink.count('external_id'), 0);
+    assert.ok(await sink.count('course_enrollment') > 60);
+    assert.deepEqual(jsonSummary(result).skipped.map((skip) => skip.object), ['user_profile', 'external_id']);
+    await clickHouseSql(sink.url, `TRUNCATE TABLE ${sink.database}.course_enrollment`);
+  });
+
+  it('takes settings from a YAML config file with the plugin\'s keys, switches included', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'aspects-cfg-'));
+    const path = join(folder, 'aspects.yml');
+    writeFileSync(path, [
+      'EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG:',
+      `  url: ${sink.url}`,
+      `  database: ${sink.database}`,
+      '  timeout_secs: 20',
+      'ASPECTS_ENABLE_PII: true',
+      'EVENT_SINK_CLICKHOUSE_COURSE_ENROLLMENT_ENABLED: false',
+      `ASPECTS_MYSQL_URL: ${lms.url}`,
+    ].join('\n'));
+    const result = await runAspects(['dump', '--config', path, '--object', 'all', '--sleep-time', '0']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(await sink.count('user_profile'), 60);
+    assert.ok(await sink.count('external_id') >= 60);
+    assert.equal(await sink.count('course_enrollment'), 0);
+    assert.match(result.stderr, /skipping course_enrollment: switched off/);
+    for (const table of ['user_profile', 'external_id']) await clickHouseSql(sink.url, `TRUNCATE TABLE ${sink.database}.${table}`);
+  });
+
+  const usageCases: [string, string[], Record<string, string>, RegExp][] = [
+    ['unknown object', ['--object', 'courses'], {}, /unknown object "courses"/],
+    ['no object', [], {}, /choose what to dump with --object/],
+    ['negative batch size', ['--object', 'course_enrollment', '--batch-size', '-5'], {}, /--batch-size.*-5.*whole number/],
+    ['zero limit', ['--object', 'course_enrollment', '--limit', '0'], {}, /--limit/],
+    ['non-numeric sleep', ['--object', 'course_enrollment', '--sleep-time', 'soon'], {}, /--sleep-time/],
+    ['SQL in --ids', ['--object', 'course_enrollment', '--ids', '1 OR 1=1'], {}, /not a primary key/],
+    ['unknown flag', ['--object', 'course_enrollment', '--frobnicate'], {}, /unknown option '--frobnicate'/],
+    ['malformed MySQL URL', ['--object', 'course_enrollment', '--mysql-url', 'mysql//nohost'], {}, /MySQL URL is not a valid URL/],
+    ['malformed ClickHouse URL', ['--object', 'course_enrollment'], { ASPECTS_CLICKHOUSE_URL: 'clickhouse:8123' }, /ClickHouse URL must start with http/],
+    ['bad PII switch', ['--object', 'course_enrollment'], { ASPECTS_ENABLE_PII: 'perhaps' }, /ASPECTS_ENABLE_PII must be true or false/],
+    ['missing config file', ['--object', 'course_enrollment', '--config', '/nonexistent.yml'], {}, /cannot read config file/],
+  ];
+  for (const [name, args, env, message] of usageCases) {
+    it(`bad input, ${name}: exit 2, one clear line, nothing written`, async () => {
+      const result = await run(args, env);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr.trim().split('\n')[0] as string, message);
+      assert.equal(result.stdout, '');
+      await assertNothingWritten();
+    });
+  }
+
+  it('unreachable ClickHouse: exit 1, one line, nothing read', async () => {
+    const port = await freePort();
+    const result = await run(['--object', 'course_enrollment'], { ASPECTS_CLICKHOUSE_URL: `http://127.0.0.1:${port}` });
+    assert.equal(result.code, 1);
+    assert.match(oneErrorLine(result), new RegExp(`cannot connect to ClickHouse http://127.0.0.1:${port} as default: .*ECONNREFUSED`));
+  });
+
+  it('unreachable MySQL: exit 1, one line, nothing written', async () => {
+    const port = await freePort();
+    const result = await run(['--object', 'course_enrollment', '--mysql-url', `mysql://root@127.0.0.1:${port}/edxapp`]);
+    assert.equal(result.code, 1);
+    assert.match(oneErrorLine(result), /cannot connect to MySQL root@127.0.0.1:\d+\/edxapp: .*ECONNREFUSED/);
+    await assertNothingWritten();
+  });
+
+  it('missing ClickHouse table: exit 1 before reading', async () => {
+    const result = await run(['--object', 'course_enrollment'], { ASPECTS_CLICKHOUSE_DATABASE: 'no_such_database' });
+    assert.equal(result.code, 1);
+    assert.match(oneErrorLine(result), /table no_such_database\.course_enrollment does not exist/);
+  });
+
+  it('never prints a password: wrong ClickHouse and MySQL passwords, flags, env and URLs', async () => {
+    const secret = 'Zq9-very#secret';
+    const attempts = [
+      await run(['--object', 'course_enrollment', '--clickhouse-password', secret]),
+      await run(['--object', 'course_enrollment'], { ASPECTS_CLICKHOUSE_PASSWORD: secret }),
+      await run(['--object', 'course_enrollment'], { ASPECTS_CLICKHOUSE_URL: sink.url.replace('//', `//default:${encodeURIComponent(secret)}@`) }),
+      await run(['--object', 'course_enrollment', '--mysql-url', lms.url.replace('//root@', `//root:${encodeURIComponent(secret)}@`)]),
+    ];
+    for (const result of attempts) {
+      assert.equal(result.code, 1, result.stderr);
+      const output = result.stdout + result.stderr;
+      assert.ok(!output.includes(secret) && !output.includes(encodeURIComponent(secret)), output);
+      oneErrorLine(result);
+    }
+    const help = await runAspects(['dump', '--help'], { ASPECTS_CLICKHOUSE_PASSWORD: secret });
+    assert.ok(!help.stdout.includes(secret));
+    await assertNothingWritten();
+  });
+
+  it('authenticates with a password from the URL and still never shows it', async () => {
+    const { name, password } = CLICKHOUSE_TEST_USER;
+    const url = sink.url.replace('//', `//${name}:${encodeURIComponent(password)}@`);
+    const result = await run(['--object', 'course_enrollment', '--json'], { ASPECTS_CLICKHOUSE_URL: url });
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(!(result.stdout + result.stderr).includes(password));
+    assert.ok(await sink.count('course_enrollment') > 0);
+    await clickHouseSql(sink.url, `TRUNCATE TABLE ${sink.database}.course_enrollment`);
+  });
+
+  it('--help documents every option, the objects, examples and exit codes', async () => {
+    const dumpHelp = await runAspects(['dump', '--help']);
+    assert.equal(dumpHelp.code, 0);
+    for (const flag of ['--object', '--batch-size', '--sleep-time', '--force', '--ids', '--skip-ids', '--start-pk', '--limit', '--dry-run', '--json', '--retries', '--config', '--mysql-url', '--clickhouse-url', '--clickhouse-username', '--clickhouse-password', '--clickhouse-database', '--clickhouse-timeout', ...OBJECTS, 'Examples:']) {
+      assert.ok(dumpHelp.stdout.includes(flag), flag);
+    }
+    const help = await runAspects(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Exit codes:[\s\S]*130/);
+    assert.match(help.stdout, /Examples:/);
+  });
+});
