@@ -17,7 +17,13 @@ function endpoint(url: string): { base: string; headers: Record<string, string> 
 /** Runs SQL over plain HTTP (independent of the code under test); returns the body. */
 export async function clickHouseSql(url: string, sql: string): Promise<string> {
   const { base, headers } = endpoint(url);
-  const response = await fetch(base, { method: 'POST', body: sql, headers });
+  let response: Response;
+  try {
+    response = await fetch(base, { method: 'POST', body: sql, headers });
+  } catch {
+    // The server closes idle keep-alive sockets after a few seconds; one more try gets a fresh one.
+    response = await fetch(base, { method: 'POST', body: sql, headers });
+  }
   const body = await response.text();
   if (!response.ok) throw new Error(`ClickHouse: ${body.split('\n')[0]}`);
   return body;
