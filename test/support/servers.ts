@@ -99,7 +99,7 @@ export async function startClickHouse(): Promise<StartedServer> {
 /** Starts a throwaway mariadbd with a fresh data folder, root without password, on a free port. */
 export async function startMariaDb(): Promise<StartedServer> {
   const folder = mkdtempSync(join(tmpdir(), 'aspects-mariadb-'));
-  const install = spawnSync('mariadb-install-db', [`--datadir=${folder}/data`, '--auth-root-authentication-method=normal', '--skip-test-db', '--user=root'], { encoding: 'utf8' });
+  const install = spawnSync('mariadb-install-db', ['--no-defaults', `--datadir=${folder}/data`, '--auth-root-authentication-method=normal', '--skip-test-db', '--user=root'], { encoding: 'utf8' });
   if (install.status !== 0) throw new Error(`mariadb-install-db failed: ${install.stderr || install.error?.message}`);
   const port = await freePort();
   const child = spawn('mariadbd', ['--no-defaults', `--datadir=${folder}/data`, `--socket=${folder}/mysqld.sock`,
