@@ -13,7 +13,7 @@ export interface LmsDatabase {
 }
 
 /** Opens a small pool on the LMS database: text datetimes (no time-zone shifts), utf8mb4. */
-export function openLmsDatabase(location: MysqlLocation, timeoutSeconds: number): LmsDatabase {
+export function openLmsDatabase(location: MysqlLocation): LmsDatabase {
   const pool: Pool = createPool({
     host: location.host,
     port: location.port,
@@ -25,7 +25,7 @@ export function openLmsDatabase(location: MysqlLocation, timeoutSeconds: number)
     supportBigNumbers: true,
     bigNumberStrings: true,
     connectionLimit: 2,
-    connectTimeout: Math.round(timeoutSeconds * 1000),
+    connectTimeout: 10_000,
     enableKeepAlive: true,
   });
   return {

@@ -3,7 +3,7 @@ import { qualifiedTable } from '../clickhouse/sql.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
 import type { Settings } from '../config/settings.js';
 import type { MysqlLocation } from '../config/urls.js';
-import { RuntimeFailure, UsageError, messageOf, type AspectsError } from '../errors.js';
+import { Interrupted, RuntimeFailure, UsageError, messageOf, type AspectsError } from '../errors.js';
 import { openLmsDatabase, type LmsDatabase } from '../lms/database.js';
 import type { Reporter } from '../output/reporter.js';
 import type { ObjectPlan } from './plan.js';
@@ -15,8 +15,8 @@ function describeMysql(location: MysqlLocation): string {
   return `${location.user}@${location.host}:${location.port}/${location.database}`;
 }
 
-async function connectLms(location: MysqlLocation, timeoutSeconds: number): Promise<LmsDatabase> {
-  const lms = openLmsDatabase(location, timeoutSeconds);
+async function connectLms(location: MysqlLocation): Promise<LmsDatabase> {
+  const lms = openLmsDatabase(location);
   try {
     await lms.select('SELECT 1', []);
     return lms;
@@ -52,9 +52,9 @@ export async function executeDump(
   try {
     const database = settings.clickhouse.database;
     if (!(request.dryRun && request.force)) await checkClickHouse(clickhouse, database, plan);
-    lms = await connectLms(settings.mysql, settings.clickhouse.timeoutSeconds);
+    lms = await connectLms(settings.mysql);
     const result = await runDump(plan.sinks, request, { lms, clickhouse, database, reporter, signal });
-    const status = result.error === undefined ? 'success' : signal.aborted ? 'interrupted' : 'failed';
+    const status = result.error === undefined ? 'success' : result.error instanceof Interrupted ? 'interrupted' : 'failed';
     const summary: DumpSummary = {
       command: 'dump', dry_run: request.dryRun, force: request.force, status,
       objects: result.objects, skipped: [...plan.skipped],

@@ -1,3 +1,4 @@
+import { qualifiedTable } from '../clickhouse/sql.js';
 import { ClickHouseFailure, type ClickHouseTarget } from '../clickhouse/target.js';
 import { AspectsError, Interrupted, RuntimeFailure, messageOf } from '../errors.js';
 import type { LmsDatabase } from '../lms/database.js';
@@ -34,7 +35,6 @@ function resumeHint(sink: Sink, summary: ObjectSummary, request: DumpRequest): s
 
 class ObjectDump {
   readonly summary: ObjectSummary;
-  private readonly startedAt = performance.now();
 
   constructor(private readonly sink: Sink, private readonly request: DumpRequest, private readonly ctx: DumpContext) {
     this.summary = emptyObjectSummary(sink.name, sink.table);
@@ -49,14 +49,14 @@ class ObjectDump {
     return withRetry(operation, isTransientMysqlError, this.request.retry, this.retrying('MySQL read'));
   }
 
-  private writeClickHouse<T>(operation: () => Promise<T>, what: string): Promise<T> {
+  private callClickHouse<T>(operation: () => Promise<T>, what: string): Promise<T> {
     return withRetry(operation, isTransientClickHouse, this.request.retry, this.retrying(what));
   }
 
   private async pending(rows: readonly ShapedRow[]): Promise<readonly ShapedRow[]> {
     if (this.request.force) return rows;
     const { database, clickhouse } = this.ctx;
-    const changes = await this.writeClickHouse(() => selectChanged(clickhouse, database, this.sink, rows), 'ClickHouse lookup');
+    const changes = await this.callClickHouse(() => selectChanged(clickhouse, database, this.sink, rows), 'ClickHouse lookup');
     this.summary.rows_unchanged += changes.unchanged;
     return changes.changed;
   }
@@ -64,8 +64,8 @@ class ObjectDump {
   private async insert(rows: readonly ShapedRow[]): Promise<void> {
     if (this.request.dryRun || rows.length === 0) return;
     const csv = encodeBatch(rows);
-    const table = `${this.ctx.database}.${this.sink.table}`;
-    await this.writeClickHouse(() => this.ctx.clickhouse.insertCsv(table, insertColumns(this.sink), csv), 'ClickHouse insert');
+    const table = qualifiedTable(this.ctx.database, this.sink.table);
+    await this.callClickHouse(() => this.ctx.clickhouse.insertCsv(table, insertColumns(this.sink), csv), 'ClickHouse insert');
   }
 
   /** Reads, compares and writes one page; false when the source is exhausted. */
@@ -111,6 +111,7 @@ class ObjectDump {
 
   /** Runs the dump and records how it ended; rethrows failures with the resume point. */
   async settle(): Promise<void> {
+    const startedAt = performance.now();
     try {
       await this.run();
       this.summary.status = 'success';
@@ -122,7 +123,7 @@ class ObjectDump {
       const hint = resumeHint(this.sink, this.summary, this.request);
       throw new RuntimeFailure(`${this.sink.name} failed: ${messageOf(error)}. ${hint}`, { cause: error });
     } finally {
-      this.summary.seconds = Math.round(performance.now() - this.startedAt) / 1000;
+      this.summary.seconds = Math.round(performance.now() - startedAt) / 1000;
       this.ctx.reporter.objectFinished(this.summary);
     }
   }
