@@ -100,30 +100,32 @@ describe('failures stop with the exact point to resume from', () => {
     }
   });
 
-  it('SIGINT finishes the current batch, exits 130 and names the resume point', async () => {
-    const sink = await createTestEventSink();
-    try {
-      const env = cliEnv(lms, sink);
-      let signalled = false;
-      const interrupted = await runAspects(['dump', '--object', 'user_profile', '--batch-size', '20', '--sleep-time', '0.3', '--force'], env, (stderr, kill) => {
-        if (!signalled && /batch 2,/.test(stderr)) {
-          signalled = true;
-          kill('SIGINT');
-        }
-      });
-      assert.equal(interrupted.code, 130, interrupted.stderr);
-      const match = /interrupted: user_profile is complete up to pk (\d+); resume with the same options and --object user_profile --start-pk \1/.exec(interrupted.stderr);
-      assert.ok(match, interrupted.stderr);
-      const resumeFrom = Number(match[1]);
-      assert.equal(resumeFrom % 20, 0);
-      assert.equal(await sink.count('user_profile'), resumeFrom);
-      const resumed = await runAspects(['dump', '--object', 'user_profile', '--batch-size', '100', '--sleep-time', '0', '--force', '--start-pk', String(resumeFrom)], env);
-      assert.equal(resumed.code, 0, resumed.stderr);
-      assertSameRows(await sink.rows(`SELECT * FROM ${sink.database}.user_profile`), await expectedRows(lms.db, 'user_profile'), 'id');
-    } finally {
-      await sink.drop();
-    }
-  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal} finishes the current batch, exits 130 and names the resume point`, async () => {
+      const sink = await createTestEventSink();
+      try {
+        const env = cliEnv(lms, sink);
+        let signalled = false;
+        const interrupted = await runAspects(['dump', '--object', 'user_profile', '--batch-size', '20', '--sleep-time', '0.3', '--force'], env, (stderr, kill) => {
+          if (!signalled && /batch 2,/.test(stderr)) {
+            signalled = true;
+            kill(signal);
+          }
+        });
+        assert.equal(interrupted.code, 130, interrupted.stderr);
+        const match = /interrupted: user_profile is complete up to pk (\d+); resume with the same options and --object user_profile --start-pk \1/.exec(interrupted.stderr);
+        assert.ok(match, interrupted.stderr);
+        const resumeFrom = Number(match[1]);
+        assert.equal(resumeFrom % 20, 0);
+        assert.equal(await sink.count('user_profile'), resumeFrom);
+        const resumed = await runAspects(['dump', '--object', 'user_profile', '--batch-size', '100', '--sleep-time', '0', '--force', '--start-pk', String(resumeFrom)], env);
+        assert.equal(resumed.code, 0, resumed.stderr);
+        assertSameRows(await sink.rows(`SELECT * FROM ${sink.database}.user_profile`), await expectedRows(lms.db, 'user_profile'), 'id');
+      } finally {
+        await sink.drop();
+      }
+    });
+  }
 });
 
 describe('MariaDB native uuid columns', () => {

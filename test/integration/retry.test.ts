@@ -4,7 +4,7 @@ import { createTestEventSink, type TestEventSink } from '../support/clickhouse.j
 import { runAspects } from '../support/cli.js';
 import type { TestLms } from '../support/env.js';
 import { assertSameRows, expectedRows } from '../support/expected.js';
-import { nthMatching, startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { nthMatching, startFaultProxy, type Fault, type FaultProxy } from '../support/fault-proxy.js';
 import { cliEnv, filledLms, storedRows } from '../support/scenario.js';
 
 // Real connection resets, injected by a loopback TCP proxy in front of the real servers.
@@ -15,9 +15,9 @@ describe('transient failures are retried with the same rows', () => {
   before(async () => { lms = await filledLms({ users: 120 }); });
   after(async () => { await lms.drop(); });
 
-  async function withProxy(port: number, marker: string, nth: number): Promise<number> {
+  async function withProxy(port: number, marker: string, nth: number, fault: Fault = 'reset'): Promise<number> {
     sink = await createTestEventSink();
-    proxy = await startFaultProxy(port, nthMatching(marker, nth));
+    proxy = await startFaultProxy(port, nthMatching(marker, nth, fault));
     return proxy.port;
   }
 
@@ -35,6 +35,20 @@ describe('transient failures are retried with the same rows', () => {
       assert.equal(proxy?.cuts, 1);
       assert.match(result.stderr, /user_profile: attempt 1 failed \(ClickHouse insert: .*\); retrying in/);
       assertSameRows(await storedRows(sink, 'user_profile'), await expectedRows(lms.db, 'user_profile'), 'id');
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('an HTTP 503 from a gateway in front of ClickHouse is retried', async () => {
+    const port = await withProxy(Number(new URL(process.env.ASPECTS_TEST_CLICKHOUSE_URL as string).port), 'INSERT', 1, 'http-503');
+    try {
+      const env = cliEnv(lms, sink, { ASPECTS_CLICKHOUSE_URL: `http://127.0.0.1:${port}` });
+      const result = await runAspects(['dump', '--object', 'course_enrollment', '--sleep-time', '0'], env);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(proxy?.cuts, 1);
+      assert.match(result.stderr, /course_enrollment: attempt 1 failed \(ClickHouse insert: HTTP 503: <h1>503 busy<\/h1>\); retrying in/);
+      assertSameRows(await storedRows(sink, 'course_enrollment'), await expectedRows(lms.db, 'course_enrollment'), 'id');
     } finally {
       await cleanup();
     }
@@ -59,7 +73,7 @@ describe('transient failures are retried with the same rows', () => {
     sink = await createTestEventSink();
     const chPort = Number(new URL(process.env.ASPECTS_TEST_CLICKHOUSE_URL as string).port);
     let inserts = 0;
-    proxy = await startFaultProxy(chPort, (chunk) => chunk.includes('INSERT') && ++inserts >= 2);
+    proxy = await startFaultProxy(chPort, (chunk) => (chunk.includes('INSERT') && ++inserts >= 2 ? 'reset' : undefined));
     try {
       const env = cliEnv(lms, sink, { ASPECTS_CLICKHOUSE_URL: `http://127.0.0.1:${proxy.port}` });
       const result = await runAspects(['dump', '--object', 'course_enrollment', '--batch-size', '30', '--sleep-time', '0', '--retries', '2', '--force'], env);

@@ -3,16 +3,22 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 /** A loopback TCP proxy that cuts connections on demand, to inject real network faults. */
 export interface FaultProxy {
   readonly port: number;
-  /** How many connections were cut. */
+  /** How many faults were played. */
   readonly cuts: number;
   close(): Promise<void>;
 }
 
+/** What the proxy does to a chunk: reset the connection, or answer as an overloaded gateway. */
+export type Fault = 'reset' | 'http-503';
+
+const GATEWAY_503 = 'HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html\r\nContent-Length: 19\r\n'
+  + 'Connection: close\r\n\r\n<h1>503 busy</h1>\r\n';
+
 /**
- * Forwards 127.0.0.1:<port> to target. `cut(chunk)` sees each client→server chunk; when it
- * returns true the chunk is dropped and both sockets are destroyed (a connection reset).
+ * Forwards 127.0.0.1:<port> to target. `decide(chunk)` sees each client→server chunk; when it
+ * names a fault the chunk is not forwarded and the fault is played instead.
  */
-export function startFaultProxy(targetPort: number, cut: (chunk: Buffer) => boolean): Promise<FaultProxy> {
+export function startFaultProxy(targetPort: number, decide: (chunk: Buffer) => Fault | undefined): Promise<FaultProxy> {
   let cuts = 0;
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
@@ -23,10 +29,12 @@ export function startFaultProxy(targetPort: number, cut: (chunk: Buffer) => bool
       socket.on('error', () => undefined);
     }
     client.on('data', (chunk: Buffer) => {
-      if (cut(chunk)) {
+      const fault = decide(chunk);
+      if (fault !== undefined) {
         cuts += 1;
-        client.resetAndDestroy();
         upstream.destroy();
+        if (fault === 'reset') client.resetAndDestroy();
+        else client.end(GATEWAY_503);
         return;
       }
       upstream.write(chunk);
@@ -50,12 +58,12 @@ export function startFaultProxy(targetPort: number, cut: (chunk: Buffer) => bool
   });
 }
 
-/** A predicate that is true for the `nth` chunk containing `marker` (1-based), once. */
-export function nthMatching(marker: string, nth: number): (chunk: Buffer) => boolean {
+/** Plays `fault` on the `nth` chunk containing `marker` (1-based), once. */
+export function nthMatching(marker: string, nth: number, fault: Fault = 'reset'): (chunk: Buffer) => Fault | undefined {
   let seen = 0;
   return (chunk) => {
-    if (!chunk.includes(marker)) return false;
+    if (!chunk.includes(marker)) return undefined;
     seen += 1;
-    return seen === nth;
+    return seen === nth ? fault : undefined;
   };
 }
