@@ -2,9 +2,14 @@ import { UsageError } from '../errors.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Whether `name` is a plain identifier: letters, digits and underscores, not starting with a digit. */
+export function isIdentifier(name: string): boolean {
+  return IDENTIFIER.test(name);
+}
+
 /** A table or column name in backticks, after strict validation (no escaping needed). */
 export function quoteIdentifier(name: string): string {
-  if (!IDENTIFIER.test(name)) throw new UsageError(`not a plain identifier: ${JSON.stringify(name)}`);
+  if (!isIdentifier(name)) throw new UsageError(`not a plain identifier: ${JSON.stringify(name)}`);
   return `\`${name}\``;
 }
 

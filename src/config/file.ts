@@ -47,6 +47,20 @@ export function readConfigFile(path: string): ConfigFile {
   return parsed as ConfigFile;
 }
 
+/** The ClickHouse settings of a config file, as text (YAML may have typed a password as a number). */
+export function backendConfig(config: ConfigFile): {
+  url?: string; database?: string; username?: string; password?: string; timeout_secs?: string;
+} {
+  const raw: unknown = config.EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG ?? {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new UsageError('EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG must be a mapping (url, database, username, password, timeout_secs)');
+  }
+  const entries = Object.entries(raw as Record<string, unknown>)
+    .filter(([, value]) => value !== undefined && value !== null)
+    .map(([key, value]) => [key, String(value)]);
+  return Object.fromEntries(entries);
+}
+
 /** mysql:// URL built from Django's DATABASES.default, when the file has one. */
 export function mysqlUrlFromDjango(config: ConfigFile): string | undefined {
   const db = config.DATABASES?.default;

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
-import { mysqlUrlFromDjango, readConfigFile, type ConfigFile } from './file.js';
+import { isIdentifier } from '../clickhouse/sql.js';
+import { backendConfig, mysqlUrlFromDjango, readConfigFile, type ConfigFile } from './file.js';
 import { registerSecret } from './secrets.js';
 import { parseClickHouseUrl, parseMysqlUrl, type MysqlLocation } from './urls.js';
 
@@ -60,7 +61,7 @@ function first<T>(...values: (T | undefined | null | '')[]): T | undefined {
   return undefined;
 }
 
-function timeoutSeconds(value: string | number | undefined): number {
+function timeoutSeconds(value: string | undefined): number {
   if (value === undefined) return DEFAULTS.clickhouseTimeoutSeconds;
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0) {
@@ -70,14 +71,14 @@ function timeoutSeconds(value: string | number | undefined): number {
 }
 
 function resolveClickHouse(flags: ConnectionFlags, env: Env, file: ConfigFile): ClickHouseSettings {
-  const backend = file.EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG ?? {};
+  const backend = backendConfig(file);
   const location = parseClickHouseUrl(
     first(flags.clickhouseUrl, env.ASPECTS_CLICKHOUSE_URL, backend.url) ?? DEFAULTS.clickhouseUrl,
   );
   const password = first(flags.clickhousePassword, env.ASPECTS_CLICKHOUSE_PASSWORD, location.password, backend.password) ?? '';
   registerSecret(password);
   const database = first(flags.clickhouseDatabase, env.ASPECTS_CLICKHOUSE_DATABASE, backend.database) ?? DEFAULTS.clickhouseDatabase;
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
+  if (!isIdentifier(database)) {
     throw new UsageError(`ClickHouse database name ${JSON.stringify(database)} is not a plain identifier`);
   }
   return {
@@ -85,7 +86,7 @@ function resolveClickHouse(flags: ConnectionFlags, env: Env, file: ConfigFile): 
     username: first(flags.clickhouseUsername, env.ASPECTS_CLICKHOUSE_USERNAME, location.username, backend.username) ?? DEFAULTS.clickhouseUsername,
     password,
     database,
-    timeoutSeconds: timeoutSeconds(first<string | number>(flags.clickhouseTimeout, env.ASPECTS_CLICKHOUSE_TIMEOUT, backend.timeout_secs)),
+    timeoutSeconds: timeoutSeconds(first(flags.clickhouseTimeout, env.ASPECTS_CLICKHOUSE_TIMEOUT, backend.timeout_secs)),
   };
 }
 

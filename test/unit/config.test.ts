@@ -19,7 +19,7 @@ EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG:
   url: http://file-host:8123
   database: file_db
   username: ch_cms
-  password: file-password
+  password: 123456
   timeout_secs: 7
 EVENT_SINK_CLICKHOUSE_PII_MODELS: [user_profile, external_id, auth_user]
 EVENT_SINK_CLICKHOUSE_COURSE_ENROLLMENT_ENABLED: false
@@ -40,7 +40,7 @@ describe('settings precedence: flags > environment > config file > defaults', ()
 
   it('reads the plugin\'s keys from a YAML file', () => {
     const settings = resolveSettings({ config: configFile('lms.yml', YAML_CONFIG) }, {});
-    assert.deepEqual(settings.clickhouse, { url: 'http://file-host:8123', username: 'ch_cms', password: 'file-password', database: 'file_db', timeoutSeconds: 7 });
+    assert.deepEqual(settings.clickhouse, { url: 'http://file-host:8123', username: 'ch_cms', password: '123456', database: 'file_db', timeoutSeconds: 7 });
     assert.deepEqual(settings.mysql, { host: 'mysql-host', port: 3307, user: 'edxapp001', password: 'p@ss:w/rd', database: 'edxapp' });
     assert.equal(settings.enablePii, true);
     assert.deepEqual(settings.piiModels, ['user_profile', 'external_id', 'auth_user']);
