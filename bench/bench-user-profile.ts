@@ -72,17 +72,18 @@ async function main(): Promise<void> {
   const sinks: TestEventSink[] = [];
   try {
     await insertUsers(lms.db, 1, TOTAL_ROWS, { users: TOTAL_ROWS, bigTextEvery: 0 });
-    const dumpInto = async (limit: number) => {
+    const dumpInto = async (limit: number, batchSize = 10_000) => {
       const sink = await createTestEventSink();
       sinks.push(sink);
       const env = { ASPECTS_MYSQL_URL: lms.url, ASPECTS_CLICKHOUSE_URL: sink.url, ASPECTS_CLICKHOUSE_DATABASE: sink.database, ASPECTS_ENABLE_PII: 'true' };
-      const run = await timedDump(['dump', '--object', 'user_profile', '--force', '--sleep-time', '0', '--limit', String(limit)], env);
+      const run = await timedDump(['dump', '--object', 'user_profile', '--force', '--sleep-time', '0', '--limit', String(limit), '--batch-size', String(batchSize)], env);
       const written = await sink.count('user_profile');
       if (written !== limit) throw new Error(`expected ${limit} rows, ClickHouse holds ${written}`);
       return run;
     };
     const small = await dumpInto(SMALL_ROWS);
     const full = await dumpInto(TOTAL_ROWS);
+    const bigBatches = await dumpInto(TOTAL_ROWS, 50_000);
     const pullSink = await createTestEventSink();
     sinks.push(pullSink);
     const pullSeconds = await serverSidePull(lms, pullSink);
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
       `aspects dump:            ${full.seconds.toFixed(2)} s, ${Math.round(toolRate)} rows/s (process start included)`,
       `ClickHouse mysql() pull: ${pullSeconds.toFixed(2)} s, ${Math.round(pullRate)} rows/s (${pulled} rows)`,
       `throughput ratio aspects / server-side pull: ${(toolRate / pullRate).toFixed(2)}`,
+      `with --batch-size 50000: ${Math.round(TOTAL_ROWS / bigBatches.seconds)} rows/s, ratio ${(TOTAL_ROWS / bigBatches.seconds / pullRate).toFixed(2)}, peak RSS ${bigBatches.peakMb.toFixed(1)} MB`,
       `peak RSS of aspects: ${small.peakMb.toFixed(1)} MB at ${SMALL_ROWS} rows, ${full.peakMb.toFixed(1)} MB at ${TOTAL_ROWS} rows`,
       `peak RSS ratio ${TOTAL_ROWS} / ${SMALL_ROWS} rows: ${(full.peakMb / small.peakMb).toFixed(2)}`,
     ];

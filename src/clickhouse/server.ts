@@ -63,10 +63,10 @@ export class ServerTarget implements ClickHouseTarget {
     await this.exec(sql);
   }
 
-  async insertCsv(table: string, columns: readonly string[], csv: string): Promise<void> {
+  async insertCsv(table: string, columns: readonly string[], csv: readonly Buffer[]): Promise<void> {
     const columnList = columns.map(quoteIdentifier).join(', ');
     // No input_format_allow_errors_*: one bad row fails the whole insert.
-    await this.exec(`INSERT INTO ${table} (${columnList}) FORMAT CSV`, Readable.from([Buffer.from(csv, 'utf8')]));
+    await this.exec(`INSERT INTO ${table} (${columnList}) FORMAT CSV`, Readable.from(csv));
   }
 
   async close(): Promise<void> {

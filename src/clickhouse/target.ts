@@ -14,8 +14,8 @@ export interface ClickHouseTarget {
   query(sql: string): Promise<ClickHouseRow[]>;
   /** Runs a statement that returns nothing (DDL). */
   command(sql: string): Promise<void>;
-  /** Inserts CSV rows into `table` with an explicit column list; all or nothing. */
-  insertCsv(table: string, columns: readonly string[], csv: string): Promise<void>;
+  /** Inserts CSV rows (UTF-8 pieces, sent in order) into `table` with an explicit column list. */
+  insertCsv(table: string, columns: readonly string[], csv: readonly Buffer[]): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -32,11 +32,25 @@ export function insertColumns(sink: Sink): string[] {
   return [...sink.columns.map((column) => column.name), ...STAMP_COLUMNS];
 }
 
+/** Characters per piece of an encoded batch: big enough for few writes, small enough to spare memory. */
+const CHUNK_CHARS = 1 << 20;
+
 /**
- * The CSV body of one batch. Each row gets its own dump_id (as upstream); the batch shares one
- * time_last_dumped. Built once before the first attempt, so a retry sends identical rows.
+ * The CSV body of one batch, as UTF-8 pieces. Each row gets its own dump_id (as upstream); the
+ * batch shares one time_last_dumped. Built once before the first attempt, so a retry sends
+ * identical rows. Pieces rather than one string keep the peak memory of large batches down.
  */
-export function encodeBatch(rows: readonly ShapedRow[], timeLastDumped: string = nowPythonDatetime()): string {
+export function encodeBatch(rows: readonly ShapedRow[], timeLastDumped: string = nowPythonDatetime()): Buffer[] {
   const stampTime = quoted(timeLastDumped);
-  return rows.map((row) => encodeRow([...row.cells, bare(randomUUID()), stampTime])).join('');
+  const chunks: Buffer[] = [];
+  let pending = '';
+  for (const row of rows) {
+    pending += encodeRow([...row.cells, bare(randomUUID()), stampTime]);
+    if (pending.length >= CHUNK_CHARS) {
+      chunks.push(Buffer.from(pending, 'utf8'));
+      pending = '';
+    }
+  }
+  if (pending) chunks.push(Buffer.from(pending, 'utf8'));
+  return chunks;
 }

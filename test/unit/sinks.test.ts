@@ -55,10 +55,21 @@ describe('sink registry and batches', () => {
   it('gives every row its own dump_id and the batch one time_last_dumped', () => {
     const sink = findSink('course_enrollment') as Sink;
     const rows = [1, 2].map((id) => shapeRow(sink, { [KEY_FIELD]: id, id, course_key: 'c', created: null, is_active: 0, mode: 'audit', username: 'u', user_id: 3 }));
-    const lines = encodeBatch(rows, DUMPED).split('\r\n').filter(Boolean);
+    const lines = Buffer.concat(encodeBatch(rows, DUMPED)).toString('utf8').split('\r\n').filter(Boolean);
     const dumpIds = lines.map((line) => line.split(',')[7]);
     assert.equal(new Set(dumpIds).size, 2);
     assert.ok(lines.every((line) => line.endsWith(`,"${DUMPED}"`)));
+  });
+
+  it('splits a large batch into pieces that join into the same rows', () => {
+    const sink = findSink('course_enrollment') as Sink;
+    const mode = 'ü'.repeat(600);
+    const rows = Array.from({ length: 3000 }, (_, i) => shapeRow(sink, { [KEY_FIELD]: i + 1, id: i + 1, course_key: 'c', created: null, is_active: 1, mode, username: 'u', user_id: 3 }));
+    const pieces = encodeBatch(rows, DUMPED);
+    assert.ok(pieces.length >= 2);
+    const lines = Buffer.concat(pieces).toString('utf8').split('\r\n').filter(Boolean);
+    assert.equal(lines.length, 3000);
+    lines.forEach((line, index) => assert.ok(line.startsWith(`${index + 1},"c","",True,"${mode}","u",3,`), `row ${index + 1}`));
   });
 
   it('names the object, key and column of a value it cannot format', () => {
