@@ -9,7 +9,7 @@ import { OBJECT_NAMES, SINKS } from '../sinks/index.js';
 import type { CommandContext } from './context.js';
 import { addConnectionOptions } from './connection-options.js';
 import {
-  collectIds, collectNames, nonNegativeInteger, nonNegativeSeconds, positiveInteger,
+  collectIds, collectNames, nonNegativeInteger, nonNegativeSeconds, positiveInteger, primaryKey,
 } from './parse.js';
 
 /** commander's parsed `dump` options. */
@@ -73,7 +73,7 @@ export function dumpCommand(context: CommandContext): Command {
     .option('--force', 'write every selected row, whatever ClickHouse already holds')
     .option('--ids <pk...>', 'only these primary keys (space- or comma-separated)', collectIds)
     .option('--skip-ids <pk...>', 'never these primary keys (alias --ids_to_skip)', collectIds)
-    .option('--start-pk <pk>', 'only primary keys greater than this; resumes a stopped run (alias --start_pk)', nonNegativeInteger)
+    .option('--start-pk <pk>', 'only primary keys greater than this; resumes a stopped run (alias --start_pk)', primaryKey)
     .option('--limit <rows>', 'write exactly this many rows per object at most', positiveInteger)
     .option('--dry-run', 'read and compare everything, write nothing, report what would be written (alias --dry_run)')
     .option('--json', 'print one JSON summary on stdout at the end')

@@ -18,6 +18,15 @@ export function nonNegativeInteger(value: string): number {
   return number;
 }
 
+/** commander argParser: a primary key, whole and possibly negative (taxonomy -1). */
+export function primaryKey(value: string): number {
+  const number = Number(value);
+  if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(number)) {
+    throw new InvalidArgumentError('must be a primary key (a whole number).');
+  }
+  return number;
+}
+
 /** commander argParser: seconds, fractions allowed, ≥ 0. */
 export function nonNegativeSeconds(value: string): number {
   const number = Number(value);
@@ -30,11 +39,11 @@ export function nonNegativeSeconds(value: string): number {
 /** commander argParser for repeatable id lists: `--ids 1 2 3`, `--ids 1,2,3`. */
 export function collectIds(value: string, previous: number[] | undefined): number[] {
   const ids = value.split(',').filter((part) => part.trim() !== '').map((part) => {
-    const id = Number(part);
-    if (!/^\s*\d+\s*$/.test(part) || !Number.isSafeInteger(id) || id > 2_147_483_647) {
+    try {
+      return primaryKey(part);
+    } catch {
       throw new InvalidArgumentError(`${JSON.stringify(part)} is not a primary key (a whole number).`);
     }
-    return id;
   });
   return [...(previous ?? []), ...ids];
 }

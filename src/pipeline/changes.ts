@@ -21,8 +21,14 @@ function storedText(value: unknown): string {
   return String(value);
 }
 
+/** Whether ClickHouse holds `cell` as `value`; an empty field lands as 0 in a numeric column. */
+function sameValue(cell: Cell, value: unknown): boolean {
+  if (typeof value === 'number') return Number(cell.text === '' ? 0 : cell.text) === value;
+  return cell.text === storedText(value);
+}
+
 function sameAsStored(cells: readonly Cell[], names: readonly string[], stored: ClickHouseRow): boolean {
-  return cells.every((cell, index) => cell.text === storedText(stored[names[index] as string]));
+  return cells.every((cell, index) => sameValue(cell, stored[names[index] as string]));
 }
 
 /** The newest stored row (by time_last_dumped, as dbt picks it) for each of `keys`. */

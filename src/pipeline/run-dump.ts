@@ -3,6 +3,7 @@ import { ClickHouseFailure, type ClickHouseTarget } from '../clickhouse/target.j
 import { AspectsError, Interrupted, RuntimeFailure, messageOf } from '../errors.js';
 import type { LmsDatabase } from '../lms/database.js';
 import { countRows, readPage } from '../lms/keyset.js';
+import { loadReferences, type References } from '../lms/references.js';
 import { isTransientMysqlError } from '../lms/transient.js';
 import type { Reporter } from '../output/reporter.js';
 import type { Sink } from '../sinks/types.js';
@@ -35,6 +36,7 @@ function resumeHint(sink: Sink, summary: ObjectSummary, request: DumpRequest): s
 
 class ObjectDump {
   readonly summary: ObjectSummary;
+  private references: References | undefined;
 
   constructor(private readonly sink: Sink, private readonly request: DumpRequest, private readonly ctx: DumpContext) {
     this.summary = emptyObjectSummary(sink.name, sink.table);
@@ -76,7 +78,7 @@ class ObjectDump {
     const after = this.summary.last_pk ?? filter.afterKey;
     const rows = await this.readMysql(() => readPage(this.ctx.lms, this.sink.source, filter, after, size));
     if (rows.length === 0) return false;
-    const shaped = rows.map((row) => shapeRow(this.sink, row));
+    const shaped = rows.map((row) => shapeRow(this.sink, row, this.references));
     const pending = await this.pending(shaped);
     await this.insert(pending);
     this.record(shaped, pending.length, total);
@@ -97,6 +99,7 @@ class ObjectDump {
 
   async run(): Promise<void> {
     const { lms, reporter, signal } = this.ctx;
+    this.references = await this.readMysql(() => loadReferences(this.sink.references ?? [], lms));
     const total = await this.readMysql(() => countRows(lms, this.sink.source, this.request.filter));
     reporter.objectStarted(this.sink.name, total);
     for (let more = !signal.aborted; more; ) {

@@ -4,6 +4,7 @@ import { bare, encodeRow, quoted, type Cell } from '../format/cell.js';
 import { nowPythonDatetime } from '../format/datetime.js';
 import { KEY_FIELD } from '../lms/keyset.js';
 import type { SourceRow } from '../lms/database.js';
+import { NO_REFERENCES, type References } from '../lms/references.js';
 import { STAMP_COLUMNS, type Sink } from '../sinks/types.js';
 
 /** A source row turned into the sink's data cells (stamp not yet added). */
@@ -15,11 +16,12 @@ export interface ShapedRow {
 }
 
 /** Formats one source row; a value that cannot be formatted names its object, key and column. */
-export function shapeRow(sink: Sink, row: SourceRow): ShapedRow {
+export function shapeRow(sink: Sink, row: SourceRow, references: References = NO_REFERENCES): ShapedRow {
   const key = Number(row[KEY_FIELD]);
   const cells = sink.columns.map((column) => {
     try {
-      return column.format(row[column.source]);
+      const value = typeof column.source === 'string' ? row[column.source] : column.source(row, references);
+      return column.format(value);
     } catch (error) {
       throw new DataError(`${sink.name} pk ${key}, column ${column.name}: ${messageOf(error)}`);
     }

@@ -1,11 +1,16 @@
-import type { Formatter } from '../format/values.js';
+import type { Formatter, SourceValue } from '../format/values.js';
+import type { SourceRow } from '../lms/database.js';
+import type { ReferenceName, References } from '../lms/references.js';
+
+/** A value computed from the source row and the sink's declared references. Pure. */
+export type ComputedSource = (row: SourceRow, references: References) => SourceValue;
 
 /** One ClickHouse column of a sink, in the contract's order. */
 export interface ColumnSpec {
   /** ClickHouse column name. */
   readonly name: string;
-  /** Field name in the source query's result row. */
-  readonly source: string;
+  /** Field name in the source query's result row, or a computation over the row. */
+  readonly source: string | ComputedSource;
   /** Turns the MySQL value into the contract's cell. */
   readonly format: Formatter;
 }
@@ -48,6 +53,8 @@ export interface Sink {
   /** Data columns in contract order; dump_id and time_last_dumped follow them. */
   readonly columns: readonly ColumnSpec[];
   readonly incremental: IncrementalRule;
+  /** Reference data the computed columns read (loaded once per run). */
+  readonly references?: readonly ReferenceName[];
 }
 
 /** The two columns every sink's rows end with. */

@@ -130,7 +130,7 @@ describe('failures stop with the exact point to resume from', () => {
 
 describe('MariaDB native uuid columns', () => {
   it('dumps dashed and upper-case stored UUIDs in the dashed lowercase form', async () => {
-    const lms = await filledLms({ users: 80, dashedUuids: true }, 'native');
+    const lms = await filledLms({ users: 80, dashedUuids: true }, { uuids: 'native' });
     const sink = await createTestEventSink();
     try {
       const result = await runAspects(['dump', '--object', 'external_id', '--sleep-time', '0'], cliEnv(lms, sink));

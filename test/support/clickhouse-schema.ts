@@ -22,5 +22,16 @@ export function eventSinkTables(database: string): string[] {
       id Int32, course_key String, created String, is_active String, mode String, username String,
       user_id Int32, dump_id UUID, time_last_dumped String
     ) ENGINE = MergeTree ORDER BY (course_key, user_id, time_last_dumped)`,
+    `CREATE TABLE ${database}.tag (
+      id Int32, taxonomy Int32, parent Int32, value String, external_id String, lineage String,
+      dump_id UUID, time_last_dumped String
+    ) ENGINE = ReplacingMergeTree ORDER BY (id, time_last_dumped)`,
+    `CREATE TABLE ${database}.taxonomy (
+      id Int32, name String, dump_id UUID, time_last_dumped String
+    ) ENGINE = ReplacingMergeTree ORDER BY (id, time_last_dumped)`,
+    `CREATE TABLE ${database}.object_tag (
+      id Int32, object_id String, taxonomy Int32, tag Int32, _value String, _export_id String, lineage String,
+      dump_id UUID, time_last_dumped String
+    ) ENGINE = ReplacingMergeTree ORDER BY (id, time_last_dumped)`,
   ];
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createConnection, type Connection } from 'mysql2/promise';
-import { lmsSchema, type UuidStorage } from './lms-schema.js';
+import { lmsSchema, type SchemaOptions } from './lms-schema.js';
 import { reachable, startClickHouse, startMariaDb, type StartedServer } from './servers.js';
 
 const started: StartedServer[] = [];
@@ -46,13 +46,13 @@ export interface TestLms {
 }
 
 /** Creates a uniquely named LMS database with the production-like tables, empty. */
-export async function createTestLms(storage: UuidStorage = 'char32'): Promise<TestLms> {
+export async function createTestLms(schema: SchemaOptions = {}): Promise<TestLms> {
   const server = await testMysqlServer();
   const name = uniqueName('aspects_lms');
   const admin = await createConnection({ uri: server, multipleStatements: false, charset: 'utf8mb4' });
   await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await admin.changeUser({ database: name });
-  for (const statement of lmsSchema(storage)) await admin.query(statement);
+  for (const statement of lmsSchema(schema)) await admin.query(statement);
   return {
     name,
     url: `${server.replace(/\/$/, '')}/${name}`,

@@ -10,7 +10,18 @@ const drf = (column: string): string =>
 const dashedUuid = (column: string): string =>
   `LOWER(INSERT(INSERT(INSERT(INSERT(REPLACE(CAST(${column} AS CHAR), '-', ''), 21, 0, '-'), 17, 0, '-'), 13, 0, '-'), 9, 0, '-'))`;
 
+/** Every tag's values from the root down, tab-joined (MariaDB's own walk of parent_id). */
+const TAG_PATHS = `WITH RECURSIVE tag_path AS (
+    SELECT id, CAST(value AS CHAR(4000)) COLLATE utf8mb4_unicode_ci AS path FROM oel_tagging_tag WHERE parent_id IS NULL
+    UNION ALL SELECT t.id, CONCAT(p.path, '\t', t.value) FROM oel_tagging_tag t JOIN tag_path p ON t.parent_id = p.id)`;
+
 const EXPECTED_SQL: Readonly<Record<string, string>> = {
+  taxonomy: 'SELECT id, name FROM oel_tagging_taxonomy',
+  tag: `${TAG_PATHS} SELECT t.id, IFNULL(t.taxonomy_id, 0) AS taxonomy, IFNULL(t.parent_id, 0) AS parent, t.value,
+    IFNULL(t.external_id, '') AS external_id, tp.path AS lineage FROM oel_tagging_tag t JOIN tag_path tp ON tp.id = t.id`,
+  object_tag: `${TAG_PATHS} SELECT o.id, o.object_id, IFNULL(o.taxonomy_id, 0) AS taxonomy, IFNULL(o.tag_id, 0) AS tag,
+    o._value, o._export_id, IFNULL(tp.path, o._value) AS lineage
+    FROM oel_tagging_objecttag o LEFT JOIN tag_path tp ON tp.id = o.tag_id`,
   user_profile: `SELECT p.id, p.user_id, p.name, IFNULL(u.username, '') AS username, IFNULL(u.email, '') AS email,
     p.meta, p.courseware, p.language, p.location, IFNULL(CAST(p.year_of_birth AS CHAR), '') AS year_of_birth,
     IFNULL(p.gender, '') AS gender, IFNULL(p.level_of_education, '') AS level_of_education,
@@ -28,14 +39,26 @@ const EXPECTED_SQL: Readonly<Record<string, string>> = {
 };
 
 /** The MySQL primary key column of each object, as the expected query can filter on it. */
-export const SOURCE_KEY: Readonly<Record<string, string>> = { user_profile: 'p.id', external_id: 'e.id', course_enrollment: 'ce.id' };
+export const SOURCE_KEY: Readonly<Record<string, string>> = {
+  user_profile: 'p.id', external_id: 'e.id', course_enrollment: 'ce.id', taxonomy: 'id', tag: 't.id', object_tag: 'o.id',
+};
 /** The ClickHouse column that identifies a row of each object. */
-export const TARGET_KEY: Readonly<Record<string, string>> = { user_profile: 'id', external_id: 'external_user_id', course_enrollment: 'id' };
+export const TARGET_KEY: Readonly<Record<string, string>> = {
+  user_profile: 'id', external_id: 'external_user_id', course_enrollment: 'id', taxonomy: 'id', tag: 'id', object_tag: 'id',
+};
+
+/** A list of strings as Python's json.dumps writes it, built here from JSON.stringify. */
+function pythonJsonList(values: readonly string[]): string {
+  const escape = (text: string): string =>
+    JSON.stringify(text).replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `[${values.map(escape).join(', ')}]`;
+}
 
 /** Expected rows of `object`, optionally restricted by a WHERE on the source key. */
 export async function expectedRows(db: Connection, object: string, where = ''): Promise<Record<string, string>[]> {
   const [rows] = await db.query<RowDataPacket[]>(`${EXPECTED_SQL[object]} ${where ? `WHERE ${where}` : ''}`);
-  return rows.map((row) => Object.fromEntries(Object.entries(row).map(([key, value]) => [key, String(value)])));
+  return rows.map((row) => Object.fromEntries(Object.entries(row).map(([key, value]) =>
+    [key, key === 'lineage' ? pythonJsonList(String(value).split('\t')) : String(value)])));
 }
 
 const STAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?\+00:00$/;

@@ -96,7 +96,87 @@ function externalIdTable(storage: UuidStorage): string {
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`;
 }
 
+/** Which openedx-core tagging schema: newest (migrations up to 0023) or before 0020 (no lineage). */
+export type TaggingSchema = 'newest' | 'legacy';
+
+function taxonomyTable(schema: TaggingSchema): string {
+  const newest = schema === 'newest' ? 'read_only tinyint(1) NOT NULL, archived tinyint(1) NOT NULL,' : '_taxonomy_class varchar(255) NULL,';
+  return `CREATE TABLE oel_tagging_taxonomy (
+  id bigint NOT NULL AUTO_INCREMENT,
+  name varchar(255) COLLATE utf8mb4_unicode_ci NOT NULL,
+  description longtext NOT NULL,
+  enabled tinyint(1) NOT NULL,
+  allow_multiple tinyint(1) NOT NULL,
+  allow_free_text tinyint(1) NOT NULL,
+  visible_to_authors tinyint(1) NOT NULL,
+  export_id varchar(255) NOT NULL,
+  ${newest}
+  PRIMARY KEY (id),
+  UNIQUE KEY oel_tagging_taxonomy_export_id_uniq (export_id),
+  KEY oel_tagging_taxonomy_name_7e1aff1a (name)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`;
+}
+
+function tagTable(schema: TaggingSchema): string {
+  const newest = schema === 'newest'
+    ? `external_id varchar(255) COLLATE utf8mb4_unicode_ci NOT NULL,
+  depth int NOT NULL,
+  lineage varchar(3006) COLLATE utf8mb4_unicode_ci NOT NULL,
+  archived tinyint(1) NOT NULL,`
+    : 'external_id varchar(255) COLLATE utf8mb4_unicode_ci NULL,';
+  const checks = schema === 'newest'
+    ? `,
+  KEY oel_tagging_lineage_d65f82_idx (lineage(768)),
+  CONSTRAINT oel_tagging_tag_depth_parent_check CHECK (parent_id IS NULL OR depth > 0),
+  CONSTRAINT oel_tagging_tag_lineage_ends_with_value CHECK (RIGHT(lineage, CHAR_LENGTH(value) + 1) = CONCAT(value, '\t')),
+  CONSTRAINT oel_tagging_tag_lineage_tab_count_check CHECK (CHAR_LENGTH(lineage) - CHAR_LENGTH(REPLACE(lineage, '\t', '')) = depth + 1)`
+    : '';
+  return `CREATE TABLE oel_tagging_tag (
+  id bigint NOT NULL AUTO_INCREMENT,
+  taxonomy_id bigint NULL,
+  parent_id bigint NULL,
+  value varchar(500) COLLATE utf8mb4_unicode_ci NOT NULL,
+  ${newest}
+  PRIMARY KEY (id),
+  UNIQUE KEY oel_tagging_tag_taxonomy_id_value_uniq (taxonomy_id, value),
+  UNIQUE KEY oel_tagging_tag_taxonomy_id_external_id_uniq (taxonomy_id, external_id),
+  KEY oel_tagging_taxonom_89e779_idx (taxonomy_id, value),
+  KEY oel_tagging_taxonom_44e355_idx (taxonomy_id, external_id),
+  CONSTRAINT oel_tagging_tag_taxonomy_id_fk FOREIGN KEY (taxonomy_id) REFERENCES oel_tagging_taxonomy (id),
+  CONSTRAINT oel_tagging_tag_parent_id_fk FOREIGN KEY (parent_id) REFERENCES oel_tagging_tag (id)${checks}
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`;
+}
+
+function objectTagTable(schema: TaggingSchema): string {
+  const newest = schema === 'newest' ? 'is_copied tinyint(1) NOT NULL, archived tinyint(1) NOT NULL, deletion_locked tinyint(1) NOT NULL,' : '';
+  return `CREATE TABLE oel_tagging_objecttag (
+  id bigint NOT NULL AUTO_INCREMENT,
+  object_id varchar(255) COLLATE utf8mb4_bin NOT NULL,
+  taxonomy_id bigint NULL,
+  tag_id bigint NULL,
+  _export_id varchar(255) COLLATE utf8mb4_unicode_ci NOT NULL,
+  _value varchar(500) COLLATE utf8mb4_unicode_ci NOT NULL,
+  ${newest}
+  PRIMARY KEY (id),
+  KEY oel_tagging_objecttag_object_id_idx (object_id),
+  UNIQUE KEY oel_tagging_objecttag_object_taxonomy_tag_uniq (object_id, taxonomy_id, tag_id),
+  UNIQUE KEY oel_tagging_objecttag_object_taxonomy_value_uniq (object_id, taxonomy_id, _value),
+  KEY oel_tagging_taxonom_aa24e6_idx (taxonomy_id, object_id),
+  KEY oel_tagging_taxonom_3668ec_idx (taxonomy_id, _value),
+  CONSTRAINT oel_tagging_objecttag_taxonomy_id_fk FOREIGN KEY (taxonomy_id) REFERENCES oel_tagging_taxonomy (id),
+  CONSTRAINT oel_tagging_objecttag_tag_id_fk FOREIGN KEY (tag_id) REFERENCES oel_tagging_tag (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`;
+}
+
+/** Options of the fixture schema. */
+export interface SchemaOptions {
+  readonly uuids?: UuidStorage;
+  readonly tagging?: TaggingSchema;
+}
+
 /** The CREATE TABLE statements, parents first. */
-export function lmsSchema(storage: UuidStorage = 'char32'): string[] {
-  return [AUTH_USER, AUTH_USERPROFILE, STUDENT_COURSEENROLLMENT, EXTERNAL_ID_TYPE, externalIdTable(storage)];
+export function lmsSchema(options: SchemaOptions = {}): string[] {
+  const tagging = options.tagging ?? 'newest';
+  return [AUTH_USER, AUTH_USERPROFILE, STUDENT_COURSEENROLLMENT, EXTERNAL_ID_TYPE, externalIdTable(options.uuids ?? 'char32'),
+    taxonomyTable(tagging), tagTable(tagging), objectTagTable(tagging)];
 }

@@ -1,11 +1,12 @@
 import { createTestEventSink, type TestEventSink } from './clickhouse.js';
 import { runAspects, type CliResult } from './cli.js';
 import { createTestLms, type TestLms } from './env.js';
+import type { SchemaOptions } from './lms-schema.js';
 import { fillLms, type FixtureOptions } from './lms-fixture.js';
 
 /** A filled LMS database shared by the tests of one file (they only read it). */
-export async function filledLms(options: FixtureOptions, storage: 'char32' | 'native' = 'char32'): Promise<TestLms> {
-  const lms = await createTestLms(storage);
+export async function filledLms(options: FixtureOptions, schema: SchemaOptions = {}): Promise<TestLms> {
+  const lms = await createTestLms(schema);
   try {
     await fillLms(lms.db, options);
   } catch (error) {
