@@ -9,7 +9,7 @@ import { OBJECT_NAMES, SINKS } from '../sinks/index.js';
 import type { CommandContext } from './context.js';
 import { addConnectionOptions } from './connection-options.js';
 import {
-  collectIds, collectNames, nonNegativeInteger, nonNegativeSeconds, positiveInteger, primaryKey,
+  collectKeys, collectNames, isoDate, nonNegativeInteger, nonNegativeSeconds, positiveInteger,
 } from './parse.js';
 
 /** commander's parsed `dump` options. */
@@ -18,9 +18,13 @@ interface DumpFlags extends ConnectionFlags {
   batchSize: number;
   sleepTime: number;
   force?: boolean;
-  ids?: number[];
-  skipIds?: number[];
-  startPk?: number;
+  ids?: string[];
+  courseKeys?: string[];
+  skipIds?: string[];
+  startPk?: string;
+  org?: string[];
+  publishedSince?: string;
+  verbose?: boolean;
   limit?: number;
   dryRun?: boolean;
   json?: boolean;
@@ -48,7 +52,14 @@ function toRequest(flags: DumpFlags): DumpRequest {
     force: flags.force === true,
     dryRun: flags.dryRun === true,
     limit: flags.limit,
-    filter: { afterKey: flags.startPk, ids: flags.ids, skipIds: flags.skipIds },
+    explain: flags.verbose === true || flags.dryRun === true,
+    filter: {
+      startPk: flags.startPk,
+      ids: flags.ids || flags.courseKeys ? [...(flags.ids ?? []), ...(flags.courseKeys ?? [])] : undefined,
+      skipIds: flags.skipIds,
+      orgs: flags.org,
+      publishedSince: flags.publishedSince,
+    },
     retry: { ...DEFAULT_RETRY_POLICY, retries: flags.retries },
   };
 }
@@ -71,12 +82,16 @@ export function dumpCommand(context: CommandContext): Command {
     .option('--batch-size <rows>', 'rows per read and per insert (alias --batch_size)', positiveInteger, 10000)
     .option('--sleep-time <seconds>', 'pause between batches, fractions allowed (alias --sleep_time)', nonNegativeSeconds, 1)
     .option('--force', 'write every selected row, whatever ClickHouse already holds')
-    .option('--ids <pk...>', 'only these primary keys (space- or comma-separated)', collectIds)
-    .option('--skip-ids <pk...>', 'never these primary keys (alias --ids_to_skip)', collectIds)
-    .option('--start-pk <pk>', 'only primary keys greater than this; resumes a stopped run (alias --start_pk)', primaryKey)
+    .option('--ids <pk...>', 'only these primary keys (space- or comma-separated; course keys for course_overviews)', collectKeys)
+    .option('--course-keys <key...>', 'only these courses (course_overviews; same as --ids)', collectKeys)
+    .option('--skip-ids <pk...>', 'never these primary keys (alias --ids_to_skip)', collectKeys)
+    .option('--start-pk <pk>', 'only primary keys greater than this; resumes a stopped run (alias --start_pk)')
+    .option('--org <org...>', 'only courses of these organisations, repeatable (course_overviews)', collectKeys)
+    .option('--published-since <date>', 'only courses published (modified) at or after this ISO date (course_overviews)', isoDate)
     .option('--limit <rows>', 'write exactly this many rows per object at most', positiveInteger)
     .option('--dry-run', 'read and compare everything, write nothing, report what would be written (alias --dry_run)')
     .option('--json', 'print one JSON summary on stdout at the end')
+    .option('--verbose', 'list every row\'s dump or skip decision with its reason (always on with --dry-run)')
     .option('--retries <n>', 'retries of a batch after a transient MySQL or ClickHouse error', nonNegativeInteger, DEFAULT_RETRY_POLICY.retries)
     .addHelpText('after', EXAMPLES)
     .action((flags: DumpFlags) => dumpAction(flags, context));

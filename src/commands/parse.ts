@@ -18,13 +18,14 @@ export function nonNegativeInteger(value: string): number {
   return number;
 }
 
-/** commander argParser: a primary key, whole and possibly negative (taxonomy -1). */
-export function primaryKey(value: string): number {
-  const number = Number(value);
-  if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(number)) {
-    throw new InvalidArgumentError('must be a primary key (a whole number).');
+/** commander argParser for --published-since: an ISO date or date-time, as UTC MySQL datetime text. */
+export function isoDate(value: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)(Z|[+-]\d{2}:?\d{2})?)?$/.exec(value.trim());
+  const parsed = match ? Date.parse(`${match[1]}T${match[2] ?? '00:00:00'}${match[3] ?? 'Z'}`) : Number.NaN;
+  if (Number.isNaN(parsed)) {
+    throw new InvalidArgumentError('must be an ISO date such as 2024-05-01 or 2024-05-01T12:00:00Z.');
   }
-  return number;
+  return new Date(parsed).toISOString().replace('T', ' ').replace('Z', '000');
 }
 
 /** commander argParser: seconds, fractions allowed, ≥ 0. */
@@ -36,19 +37,10 @@ export function nonNegativeSeconds(value: string): number {
   return number;
 }
 
-/** commander argParser for repeatable id lists: `--ids 1 2 3`, `--ids 1,2,3`. */
-export function collectIds(value: string, previous: number[] | undefined): number[] {
-  const ids = value.split(',').filter((part) => part.trim() !== '').map((part) => {
-    try {
-      return primaryKey(part);
-    } catch {
-      throw new InvalidArgumentError(`${JSON.stringify(part)} is not a primary key (a whole number).`);
-    }
-  });
-  return [...(previous ?? []), ...ids];
+/** commander argParser for repeatable key lists: `--ids 1 2 3`, `--ids 1,2,3`; typed per object later. */
+export function collectKeys(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((part) => part.trim()).filter(Boolean)];
 }
 
 /** commander argParser for repeatable names: `--object a b`, `--object a,b`, `--object a --object b`. */
-export function collectNames(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(',').map((part) => part.trim()).filter(Boolean)];
-}
+export const collectNames = collectKeys;

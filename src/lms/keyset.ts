@@ -1,14 +1,21 @@
 import type { SourceSpec } from '../sinks/types.js';
 import type { LmsDatabase, SourceRow } from './database.js';
 
-/** Which source rows a dump reads. */
+/** A primary key value: an integer id, or a course key string. */
+export type Key = number | string;
+
+/** Which source rows a dump reads, with keys already of the sink's key type. */
 export interface RowFilter {
   /** Only keys greater than this (--start-pk). */
-  readonly afterKey?: number;
+  readonly afterKey?: Key;
   /** Only these keys (--ids). */
-  readonly ids?: readonly number[];
+  readonly ids?: readonly Key[];
   /** Never these keys (--skip-ids). */
-  readonly skipIds?: readonly number[];
+  readonly skipIds?: readonly Key[];
+  /** Only these organisations (--org); needs the source's orgColumn. */
+  readonly orgs?: readonly string[];
+  /** Only rows published at or after this MySQL datetime (--published-since); needs publishedColumn. */
+  readonly publishedSince?: string;
 }
 
 /** Result field that carries each row's primary key. */
@@ -20,7 +27,7 @@ function selectList(source: SourceSpec): string {
 }
 
 /** WHERE clause and its parameters; `after` is the keyset cursor. */
-function whereClause(source: SourceSpec, filter: RowFilter, after: number | undefined): [string, unknown[]] {
+function whereClause(source: SourceSpec, filter: RowFilter, after: Key | undefined): [string, unknown[]] {
   const conditions: string[] = [];
   const params: unknown[] = [];
   if (after !== undefined) {
@@ -34,6 +41,14 @@ function whereClause(source: SourceSpec, filter: RowFilter, after: number | unde
   if (filter.skipIds?.length) {
     conditions.push(`${source.key} NOT IN (?)`);
     params.push(filter.skipIds);
+  }
+  if (filter.orgs?.length && source.orgColumn) {
+    conditions.push(`${source.orgColumn} IN (?)`);
+    params.push(filter.orgs);
+  }
+  if (filter.publishedSince !== undefined && source.publishedColumn) {
+    conditions.push(`${source.publishedColumn} >= ?`);
+    params.push(filter.publishedSince);
   }
   return [conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '', params];
 }
@@ -50,7 +65,7 @@ export async function countRows(db: LmsDatabase, source: SourceSpec, filter: Row
  * Never OFFSET, so each page costs the same however deep the table is.
  */
 export async function readPage(
-  db: LmsDatabase, source: SourceSpec, filter: RowFilter, after: number | undefined, size: number,
+  db: LmsDatabase, source: SourceSpec, filter: RowFilter, after: Key | undefined, size: number,
 ): Promise<SourceRow[]> {
   const [where, params] = whereClause(source, filter, after);
   const sql = `SELECT ${selectList(source)} FROM ${source.from}${where} ORDER BY ${source.key} LIMIT ?`;

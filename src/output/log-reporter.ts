@@ -1,5 +1,7 @@
 import type { DumpSummary, ObjectSummary } from '../pipeline/summary.js';
-import type { BatchProgress, Reporter } from './reporter.js';
+import type { Key } from '../lms/keyset.js';
+import type { Decision } from '../pipeline/decision.js';
+import { decisionLine, type BatchProgress, type Reporter } from './reporter.js';
 import { clock, writeLine, type OutputStreams } from './streams.js';
 import { summaryJson, summaryText } from './summary-text.js';
 
@@ -22,6 +24,10 @@ export class LogReporter implements Reporter {
 
   retrying(object: string, attempt: number, delayMs: number, reason: string): void {
     this.notice(`${object}: attempt ${attempt} failed (${reason}); retrying in ${(delayMs / 1000).toFixed(1)}s`);
+  }
+
+  decision(object: string, key: Key, decision: Decision): void {
+    this.notice(decisionLine(object, key, decision));
   }
 
   objectFinished(summary: ObjectSummary): void {

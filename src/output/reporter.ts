@@ -1,3 +1,5 @@
+import type { Key } from '../lms/keyset.js';
+import type { Decision } from '../pipeline/decision.js';
 import type { DumpSummary, ObjectSummary } from '../pipeline/summary.js';
 
 /** Progress of one object after a batch. */
@@ -7,7 +9,7 @@ export interface BatchProgress {
   readonly rowsRead: number;
   readonly rowsTotal: number;
   readonly rowsWritten: number;
-  readonly lastKey: number;
+  readonly lastKey: Key;
   /** Batches read so far. */
   readonly batch: number;
 }
@@ -21,7 +23,14 @@ export interface Reporter {
   objectStarted(object: string, rowsTotal: number): void;
   batchDone(progress: BatchProgress): void;
   retrying(object: string, attempt: number, delayMs: number, reason: string): void;
+  /** One row's dump or skip decision (--verbose, --dry-run). */
+  decision(object: string, key: Key, decision: Decision): void;
   objectFinished(summary: ObjectSummary): void;
   /** Prints the final result (human text or one JSON document on stdout). */
   finished(summary: DumpSummary): void;
+}
+
+/** The line a reporter prints for one decision. */
+export function decisionLine(object: string, key: Key, decision: Decision): string {
+  return `${object} ${key}: ${decision.dump ? 'dump' : 'skip'} - ${decision.detail}`;
 }

@@ -2,16 +2,12 @@ import type { Cell } from '../format/cell.js';
 import { literal, qualifiedTable, quoteIdentifier } from '../clickhouse/sql.js';
 import type { ClickHouseRow, ClickHouseTarget } from '../clickhouse/target.js';
 import type { Sink } from '../sinks/types.js';
+import { CHANGED_ROW, NEW_ROW, UNCHANGED_ROW, type Decision } from './decision.js';
 import type { ShapedRow } from './shape.js';
 
 /** Keys per lookup query: keeps each query far below ClickHouse's max_query_size. */
 const KEYS_PER_LOOKUP = 1000;
 
-/** Rows of one batch split by whether ClickHouse already holds them as they are. */
-export interface ChangeSet {
-  readonly changed: readonly ShapedRow[];
-  readonly unchanged: number;
-}
 
 /** A value from ClickHouse's JSON output in the text form our cells carry. */
 function storedText(value: unknown): string {
@@ -50,17 +46,17 @@ async function latestRows(
   return latest;
 }
 
-/** Keeps the rows ClickHouse lacks or holds with different values. */
-export async function selectChanged(
+/** Per row: written when ClickHouse lacks it or holds it with different values. */
+export async function decideChangedRows(
   target: ClickHouseTarget, database: string, sink: Sink, rows: readonly ShapedRow[],
-): Promise<ChangeSet> {
+): Promise<Decision[]> {
   const keyIndex = sink.columns.findIndex((column) => column.name === sink.incremental.targetKey);
   const keyOf = (row: ShapedRow): string => (row.cells[keyIndex] as Cell).text;
   const latest = await latestRows(target, database, sink, [...new Set(rows.map(keyOf))]);
   const names = sink.columns.map((column) => column.name);
-  const changed = rows.filter((row) => {
+  return rows.map((row) => {
     const stored = latest.get(keyOf(row));
-    return stored === undefined || !sameAsStored(row.cells, names, stored);
+    if (stored === undefined) return NEW_ROW;
+    return sameAsStored(row.cells, names, stored) ? UNCHANGED_ROW : CHANGED_ROW;
   });
-  return { changed, unchanged: rows.length - changed.length };
 }

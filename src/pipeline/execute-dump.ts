@@ -6,6 +6,7 @@ import type { MysqlLocation } from '../config/urls.js';
 import { Interrupted, RuntimeFailure, UsageError, messageOf, type AspectsError } from '../errors.js';
 import { openLmsDatabase, type LmsDatabase } from '../lms/database.js';
 import type { Reporter } from '../output/reporter.js';
+import { filterFor } from './filters.js';
 import type { ObjectPlan } from './plan.js';
 import type { DumpRequest } from './request.js';
 import { runDump } from './run-dump.js';
@@ -46,6 +47,7 @@ export async function executeDump(
   settings: Settings, plan: ObjectPlan, request: DumpRequest, reporter: Reporter, signal: AbortSignal,
 ): Promise<{ summary: DumpSummary; error?: AspectsError }> {
   if (!settings.mysql) throw new UsageError('no LMS database configured: pass --mysql-url or set ASPECTS_MYSQL_URL');
+  const targets = plan.sinks.map((sink) => ({ sink, filter: filterFor(sink, request.filter) }));
   for (const skipped of plan.skipped) reporter.notice(`skipping ${skipped.object}: ${skipped.reason}`);
   const clickhouse = new ServerTarget(settings.clickhouse);
   let lms: LmsDatabase | undefined;
@@ -53,7 +55,7 @@ export async function executeDump(
     const database = settings.clickhouse.database;
     if (!(request.dryRun && request.force)) await checkClickHouse(clickhouse, database, plan);
     lms = await connectLms(settings.mysql);
-    const result = await runDump(plan.sinks, request, { lms, clickhouse, database, reporter, signal });
+    const result = await runDump(targets, request, { lms, clickhouse, database, reporter, signal });
     const status = result.error === undefined ? 'success' : result.error instanceof Interrupted ? 'interrupted' : 'failed';
     const summary: DumpSummary = {
       command: 'dump', dry_run: request.dryRun, force: request.force, status,

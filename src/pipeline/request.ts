@@ -1,4 +1,4 @@
-import type { RowFilter } from '../lms/keyset.js';
+import type { RawFilter } from './filters.js';
 import type { RetryPolicy } from './retry.js';
 
 /** A validated `aspects dump` request: what to read, how fast, and whether to write. */
@@ -13,8 +13,11 @@ export interface DumpRequest {
   readonly force: boolean;
   /** Read and compare, write nothing. */
   readonly dryRun: boolean;
+  /** Report every row's dump or skip decision (--verbose, --dry-run). */
+  readonly explain: boolean;
   /** At most this many rows written per object (exact). */
   readonly limit: number | undefined;
-  readonly filter: RowFilter;
+  /** Row selection, typed per sink when the run starts. */
+  readonly filter: RawFilter;
   readonly retry: RetryPolicy;
 }

@@ -2,17 +2,18 @@ import { qualifiedTable } from '../clickhouse/sql.js';
 import { ClickHouseFailure, type ClickHouseTarget } from '../clickhouse/target.js';
 import { AspectsError, Interrupted, RuntimeFailure, messageOf } from '../errors.js';
 import type { LmsDatabase } from '../lms/database.js';
-import { countRows, readPage } from '../lms/keyset.js';
+import { countRows, readPage, type Key, type RowFilter } from '../lms/keyset.js';
 import { loadReferences, type References } from '../lms/references.js';
 import { isTransientMysqlError } from '../lms/transient.js';
 import type { Reporter } from '../output/reporter.js';
 import type { Sink } from '../sinks/types.js';
-import { selectChanged } from './changes.js';
+import type { Decision } from './decision.js';
+import { openIncremental, type Incremental } from './incremental.js';
 import { pause } from './pacing.js';
 import type { DumpRequest } from './request.js';
 import { withRetry } from './retry.js';
 import { encodeBatch, insertColumns, shapeRow, type ShapedRow } from './shape.js';
-import { emptyObjectSummary, type ObjectSummary } from './summary.js';
+import { countDecision, emptyObjectSummary, type ObjectSummary } from './summary.js';
 
 /** The connections and listeners a dump runs with. */
 export interface DumpContext {
@@ -27,19 +28,36 @@ export interface DumpContext {
 
 const isTransientClickHouse = (error: unknown): boolean => error instanceof ClickHouseFailure && error.transient;
 
+/** A key as a shell word: numbers bare, text keys single-quoted. */
+function shellWord(key: Key): string {
+  return typeof key === 'number' ? String(key) : `'${key.replaceAll("'", "'\\''")}'`;
+}
+
 /** Where to pick up after a stop, in words an operator can paste. */
-function resumeHint(sink: Sink, summary: ObjectSummary, request: DumpRequest): string {
-  const from = summary.last_pk ?? request.filter.afterKey;
+function resumeHint(sink: Sink, summary: ObjectSummary, filter: RowFilter): string {
+  const from = summary.last_pk ?? filter.afterKey;
   if (from === undefined || from === null) return `nothing of ${sink.name} was written; run the same command again`;
-  return `${sink.name} is complete up to pk ${from}; resume with the same options and --object ${sink.name} --start-pk ${from}`;
+  return `${sink.name} is complete up to pk ${from}; resume with the same options and --object ${sink.name} --start-pk ${shellWord(from)}`;
+}
+
+/** One object to dump and the rows it selects. */
+export interface DumpTarget {
+  readonly sink: Sink;
+  readonly filter: RowFilter;
 }
 
 class ObjectDump {
   readonly summary: ObjectSummary;
   private references: References | undefined;
+  private incremental: Incremental | undefined;
 
-  constructor(private readonly sink: Sink, private readonly request: DumpRequest, private readonly ctx: DumpContext) {
-    this.summary = emptyObjectSummary(sink.name, sink.table);
+  private readonly sink: Sink;
+  private readonly filter: RowFilter;
+
+  constructor(target: DumpTarget, private readonly request: DumpRequest, private readonly ctx: DumpContext) {
+    this.sink = target.sink;
+    this.filter = target.filter;
+    this.summary = emptyObjectSummary(target.sink.name, target.sink.table);
   }
 
   private retrying(what: string) {
@@ -55,12 +73,19 @@ class ObjectDump {
     return withRetry(operation, isTransientClickHouse, this.request.retry, this.retrying(what));
   }
 
+  /** The rows of a batch that are out of date; every decision is counted and, if asked, reported. */
   private async pending(rows: readonly ShapedRow[]): Promise<readonly ShapedRow[]> {
-    if (this.request.force) return rows;
-    const { database, clickhouse } = this.ctx;
-    const changes = await this.callClickHouse(() => selectChanged(clickhouse, database, this.sink, rows), 'ClickHouse lookup');
-    this.summary.rows_unchanged += changes.unchanged;
-    return changes.changed;
+    const incremental = this.incremental as Incremental;
+    const decisions = await this.callClickHouse(() => incremental.decide(rows), 'ClickHouse lookup');
+    const pending: ShapedRow[] = [];
+    rows.forEach((row, index) => {
+      const decision = decisions[index] as Decision;
+      countDecision(this.summary, decision);
+      if (this.request.explain) this.ctx.reporter.decision(this.sink.name, row.key, decision);
+      if (decision.dump) pending.push(row);
+      else this.summary.rows_unchanged += 1;
+    });
+    return pending;
   }
 
   private async insert(rows: readonly ShapedRow[]): Promise<void> {
@@ -72,11 +97,11 @@ class ObjectDump {
 
   /** Reads, compares and writes one page; false when the source is exhausted. */
   private async batch(total: number): Promise<boolean> {
-    const { limit, batchSize, filter } = this.request;
+    const { limit, batchSize } = this.request;
     const size = limit === undefined ? batchSize : Math.min(batchSize, limit - this.summary.rows_written);
     if (size <= 0) return false;
-    const after = this.summary.last_pk ?? filter.afterKey;
-    const rows = await this.readMysql(() => readPage(this.ctx.lms, this.sink.source, filter, after, size));
+    const after = this.summary.last_pk ?? this.filter.afterKey;
+    const rows = await this.readMysql(() => readPage(this.ctx.lms, this.sink.source, this.filter, after, size));
     if (rows.length === 0) return false;
     const shaped = rows.map((row) => shapeRow(this.sink, row, this.references));
     const pending = await this.pending(shaped);
@@ -100,11 +125,14 @@ class ObjectDump {
   async run(): Promise<void> {
     const { lms, reporter, signal } = this.ctx;
     this.references = await this.readMysql(() => loadReferences(this.sink.references ?? [], lms));
-    const total = await this.readMysql(() => countRows(lms, this.sink.source, this.request.filter));
+    const { clickhouse, database } = this.ctx;
+    this.incremental = await this.callClickHouse(
+      () => openIncremental(this.sink, this.request.force, clickhouse, database), 'ClickHouse lookup');
+    const total = await this.readMysql(() => countRows(lms, this.sink.source, this.filter));
     reporter.objectStarted(this.sink.name, total);
     for (let more = !signal.aborted; more; ) {
       more = await this.batch(total);
-      if (more && signal.aborted) throw new Interrupted(`interrupted: ${resumeHint(this.sink, this.summary, this.request)}`);
+      if (more && signal.aborted) throw new Interrupted(`interrupted: ${resumeHint(this.sink, this.summary, this.filter)}`);
       if (more) await pause(this.request.sleepSeconds * 1000, signal);
     }
     if (signal.aborted && this.summary.batches === 0) {
@@ -123,7 +151,7 @@ class ObjectDump {
       this.summary.status = interrupted ? 'interrupted' : 'failed';
       this.summary.error = messageOf(error);
       if (interrupted) throw error;
-      const hint = resumeHint(this.sink, this.summary, this.request);
+      const hint = resumeHint(this.sink, this.summary, this.filter);
       throw new RuntimeFailure(`${this.sink.name} failed: ${messageOf(error)}. ${hint}`, { cause: error });
     } finally {
       this.summary.seconds = Math.round(performance.now() - startedAt) / 1000;
@@ -137,9 +165,9 @@ class ObjectDump {
  * the remaining sinks are reported as not-run and the error carries the resume point.
  */
 export async function runDump(
-  sinks: readonly Sink[], request: DumpRequest, ctx: DumpContext,
+  targets: readonly DumpTarget[], request: DumpRequest, ctx: DumpContext,
 ): Promise<{ objects: ObjectSummary[]; error?: AspectsError }> {
-  const objects = sinks.map((sink) => new ObjectDump(sink, request, ctx));
+  const objects = targets.map((target) => new ObjectDump(target, request, ctx));
   for (const dump of objects) {
     try {
       await dump.settle();

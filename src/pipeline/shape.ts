@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataError, messageOf } from '../errors.js';
 import { bare, encodeRow, quoted, type Cell } from '../format/cell.js';
 import { nowPythonDatetime } from '../format/datetime.js';
-import { KEY_FIELD } from '../lms/keyset.js';
+import { KEY_FIELD, type Key } from '../lms/keyset.js';
 import type { SourceRow } from '../lms/database.js';
 import { NO_REFERENCES, type References } from '../lms/references.js';
 import { STAMP_COLUMNS, type Sink } from '../sinks/types.js';
@@ -10,14 +10,17 @@ import { STAMP_COLUMNS, type Sink } from '../sinks/types.js';
 /** A source row turned into the sink's data cells (stamp not yet added). */
 export interface ShapedRow {
   /** The MySQL primary key. */
-  readonly key: number;
+  readonly key: Key;
   /** One cell per sink column, in contract order. */
   readonly cells: readonly Cell[];
+  /** The incremental cursor (modified-since-dump rules): a MySQL datetime, or null. */
+  readonly cursor: string | null;
 }
 
 /** Formats one source row; a value that cannot be formatted names its object, key and column. */
 export function shapeRow(sink: Sink, row: SourceRow, references: References = NO_REFERENCES): ShapedRow {
-  const key = Number(row[KEY_FIELD]);
+  const raw = row[KEY_FIELD];
+  const key = sink.source.keyType === 'integer' ? Number(raw) : String(raw);
   const cells = sink.columns.map((column) => {
     try {
       const value = typeof column.source === 'string' ? row[column.source] : column.source(row, references);
@@ -26,7 +29,9 @@ export function shapeRow(sink: Sink, row: SourceRow, references: References = NO
       throw new DataError(`${sink.name} pk ${key}, column ${column.name}: ${messageOf(error)}`);
     }
   });
-  return { key, cells };
+  const rule = sink.incremental;
+  const cursorValue = rule.kind === 'modified-since-dump' ? row[rule.cursorField] : null;
+  return { key, cells, cursor: cursorValue == null ? null : String(cursorValue) };
 }
 
 /** Every column the insert names: the sink's data columns, then dump_id and time_last_dumped. */

@@ -1,3 +1,6 @@
+import type { Key } from '../lms/keyset.js';
+import type { Decision } from './decision.js';
+
 /** How one object's dump ended. */
 export type ObjectStatus = 'success' | 'failed' | 'interrupted' | 'not-run';
 
@@ -10,14 +13,16 @@ export interface ObjectSummary {
   rows_read: number;
   /** Rows inserted into ClickHouse (with --dry-run: rows that would be inserted). */
   rows_written: number;
-  /** Rows skipped because ClickHouse already holds them unchanged. */
+  /** Rows skipped because ClickHouse already holds them up to date. */
   rows_unchanged: number;
+  /** How many rows were dumped and skipped, per reason. */
+  decisions: { dumped: Record<string, number>; skipped: Record<string, number> };
   /** Batches read. */
   batches: number;
   /** Wall-clock seconds spent on this object. */
   seconds: number;
   /** Primary key of the last row whose batch is complete; resume with --start-pk this. */
-  last_pk: number | null;
+  last_pk: Key | null;
   /** One-line reason when status is failed or interrupted. */
   error?: string;
 }
@@ -37,6 +42,12 @@ export interface DumpSummary {
 export function emptyObjectSummary(object: string, table: string): ObjectSummary {
   return {
     object, table, status: 'not-run', rows_read: 0, rows_written: 0, rows_unchanged: 0,
-    batches: 0, seconds: 0, last_pk: null,
+    decisions: { dumped: {}, skipped: {} }, batches: 0, seconds: 0, last_pk: null,
   };
+}
+
+/** Counts one row's decision under its reason. */
+export function countDecision(summary: ObjectSummary, decision: Decision): void {
+  const bucket = decision.dump ? summary.decisions.dumped : summary.decisions.skipped;
+  bucket[decision.reason] = (bucket[decision.reason] ?? 0) + 1;
 }

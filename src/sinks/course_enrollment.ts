@@ -11,6 +11,7 @@ export const courseEnrollment = defineSink({
     // user_id has no FK constraint since student 0047: a LEFT JOIN keeps orphans (username "").
     from: 'student_courseenrollment ce LEFT JOIN auth_user u ON u.id = ce.user_id',
     key: 'ce.id',
+    keyType: 'integer',
     fields: {
       id: 'ce.id', course_key: 'ce.course_id', created: 'ce.created', is_active: 'ce.is_active',
       mode: 'ce.mode', username: 'u.username', user_id: 'ce.user_id',

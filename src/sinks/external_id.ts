@@ -12,6 +12,7 @@ export const externalId = defineSink({
       + ' LEFT JOIN external_user_ids_externalidtype t ON t.id = e.external_id_type_id'
       + ' LEFT JOIN auth_user u ON u.id = e.user_id',
     key: 'e.id',
+    keyType: 'integer',
     fields: {
       id: 'e.id', external_user_id: 'e.external_user_id', external_id_type: 't.name',
       username: 'u.username', user_id: 'e.user_id',

@@ -19,6 +19,7 @@ export const objectTag = defineSink({
   source: {
     from: 'oel_tagging_objecttag o',
     key: 'o.id',
+    keyType: 'integer',
     fields: {
       id: 'o.id', object_id: 'o.object_id', taxonomy: 'o.taxonomy_id', tag: 'o.tag_id',
       _value: 'o._value', _export_id: 'o._export_id',

@@ -11,6 +11,7 @@ export const tag = defineSink({
   source: {
     from: 'oel_tagging_tag t',
     key: 't.id',
+    keyType: 'integer',
     fields: { id: 't.id', taxonomy: 't.taxonomy_id', parent: 't.parent_id', value: 't.value', external_id: 't.external_id' },
   },
   columns: [

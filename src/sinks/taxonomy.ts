@@ -10,6 +10,7 @@ export const taxonomy = defineSink({
   source: {
     from: 'oel_tagging_taxonomy tx',
     key: 'tx.id',
+    keyType: 'integer',
     fields: { id: 'tx.id', name: 'tx.name' },
   },
   columns: [

@@ -21,8 +21,14 @@ export interface SourceSpec {
   readonly from: string;
   /** Select list: result field name → SQL expression. */
   readonly fields: Readonly<Record<string, string>>;
-  /** Integer primary key expression used for keyset pagination, --ids and --start-pk. */
+  /** Primary key expression used for keyset pagination, --ids and --start-pk. */
   readonly key: string;
+  /** Whether the key is an integer id or a text key (course key). */
+  readonly keyType: 'integer' | 'text';
+  /** Column holding the organisation, when the object can be filtered with --org. */
+  readonly orgColumn?: string;
+  /** Column holding the last publish time, when the object can be filtered with --published-since. */
+  readonly publishedColumn?: string;
 }
 
 /**
@@ -36,8 +42,22 @@ export interface ChangedRowsRule {
   readonly targetKey: string;
 }
 
+/**
+ * `modified-since-dump`: a row is written when ClickHouse holds no row for its key, or when its
+ * cursor (a MySQL datetime) is later than the newest time_last_dumped there (courses).
+ */
+export interface ModifiedSinceDumpRule {
+  readonly kind: 'modified-since-dump';
+  /** The ClickHouse column that identifies the object (one of `columns`). */
+  readonly targetKey: string;
+  /** Source field with the last-modified datetime. */
+  readonly cursorField: string;
+  /** What the reasons call one object ("Course"). */
+  readonly noun: string;
+}
+
 /** The incremental rule of a sink. */
-export type IncrementalRule = ChangedRowsRule;
+export type IncrementalRule = ChangedRowsRule | ModifiedSinceDumpRule;
 
 /** A declarative description of one Aspects object. No I/O. */
 export interface Sink {

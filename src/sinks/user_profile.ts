@@ -17,6 +17,7 @@ export const userProfile = defineSink({
   source: {
     from: 'auth_userprofile p LEFT JOIN auth_user u ON u.id = p.user_id',
     key: 'p.id',
+    keyType: 'integer',
     fields: {
       id: 'p.id', user_id: 'p.user_id', name: 'p.name', username: 'u.username', email: 'u.email',
       ...Object.fromEntries(PROFILE_TEXT.map((field) => [field, `p.${field}`])),

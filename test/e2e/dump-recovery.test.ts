@@ -50,6 +50,11 @@ describe('incremental dumps write only what changed', () => {
     assert.equal(result.code, 0, result.stderr);
     const counts = written(jsonSummary(result));
     assert.deepEqual(counts.user_profile, [5, 196]);
+    const profiles = jsonSummary(result).objects.find((entry) => entry.object === 'user_profile');
+    assert.deepEqual(profiles?.decisions, {
+      dumped: { 'changed since the last dump': 4, 'not present in ClickHouse': 1 },
+      skipped: { 'unchanged since the last dump': 196 },
+    });
     assert.equal((counts.external_id as number[])[0], 0);
     assert.equal((counts.course_enrollment as number[])[0], 1);
     assertSameRows(await latestRows(sink, 'user_profile', 'id'), await expectedRows(lms.db, 'user_profile'), 'id');

@@ -1,0 +1,45 @@
+import { pythonDatetime } from '../format/datetime.js';
+import { parseTimestampMicros } from '../format/timestamps.js';
+
+/** Whether one source row is written, and why (the reason is what summaries count). */
+export interface Decision {
+  readonly dump: boolean;
+  /** A stable reason, counted in the summary. */
+  readonly reason: string;
+  /** The reason with this row's values, for --verbose and --dry-run. */
+  readonly detail: string;
+}
+
+function decision(dump: boolean, reason: string, detail = reason): Decision {
+  return { dump, reason, detail };
+}
+
+/** Every row with --force. */
+export const FORCED = decision(true, 'forced with --force');
+/** changed-rows: ClickHouse has no row for the key. */
+export const NEW_ROW = decision(true, 'not present in ClickHouse');
+/** changed-rows: ClickHouse's newest row differs. */
+export const CHANGED_ROW = decision(true, 'changed since the last dump');
+/** changed-rows: ClickHouse's newest row is identical. */
+export const UNCHANGED_ROW = decision(false, 'unchanged since the last dump');
+
+/**
+ * The plugin's should-dump rule for courses, without its crash on timestamps lacking a fraction
+ * or an offset: dump when never dumped, or when `modified` (MySQL, UTC) is later than the newest
+ * time_last_dumped ClickHouse holds. Equal times mean no dump.
+ */
+export function decideByModified(noun: string, modified: string | null, lastDumped: string | undefined): Decision {
+  if (lastDumped === undefined || lastDumped.trim() === '') return decision(true, `${noun} is not present in ClickHouse`);
+  if (modified === null) return decision(false, `No last modified date in ${noun}`);
+  const published = pythonDatetime(modified);
+  const lastMicros = parseTimestampMicros(lastDumped);
+  if (lastMicros === undefined) {
+    return decision(true, 'Last dump time in ClickHouse is unreadable', `Last dump time in ClickHouse is unreadable: ${JSON.stringify(lastDumped)}`);
+  }
+  if (lastMicros < (parseTimestampMicros(modified) as number)) {
+    const reason = `${noun} has been published since last dump time`;
+    return decision(true, reason, `${reason} - last dumped ${lastDumped} < last published ${published}`);
+  }
+  const reason = `${noun} has NOT been published since last dump time`;
+  return decision(false, reason, `${reason} - last dumped ${lastDumped} >= last published ${published}`);
+}

@@ -1,0 +1,37 @@
+import { qualifiedTable, quoteIdentifier } from '../clickhouse/sql.js';
+import type { ClickHouseTarget } from '../clickhouse/target.js';
+import type { Sink } from '../sinks/types.js';
+import { decideChangedRows } from './changes.js';
+import { FORCED, decideByModified, type Decision } from './decision.js';
+import type { ShapedRow } from './shape.js';
+
+/** Decides, batch by batch, which rows of one sink are out of date. */
+export interface Incremental {
+  decide(rows: readonly ShapedRow[]): Promise<Decision[]>;
+}
+
+/** The newest time_last_dumped per key, in one grouped query for the whole run. */
+async function lastDumpTimes(target: ClickHouseTarget, database: string, sink: Sink): Promise<Map<string, string>> {
+  const key = quoteIdentifier(sink.incremental.targetKey);
+  const rows = await target.query(
+    `SELECT ${key} AS dump_key, max(time_last_dumped) AS last_dump FROM ${qualifiedTable(database, sink.table)} GROUP BY ${key}`);
+  return new Map(rows.map((row) => [String(row.dump_key), String(row.last_dump)]));
+}
+
+/**
+ * The sink's incremental rule, ready to decide: --force dumps everything; changed-rows looks up
+ * each batch; modified-since-dump reads every key's last dump time once, up front.
+ */
+export async function openIncremental(
+  sink: Sink, force: boolean, target: ClickHouseTarget, database: string,
+): Promise<Incremental> {
+  const rule = sink.incremental;
+  if (force) return { decide: async (rows) => rows.map(() => FORCED) };
+  if (rule.kind === 'changed-rows') return { decide: (rows) => decideChangedRows(target, database, sink, rows) };
+  const keyIndex = sink.columns.findIndex((column) => column.name === rule.targetKey);
+  const lastDumped = await lastDumpTimes(target, database, sink);
+  return {
+    decide: async (rows) => rows.map((row) =>
+      decideByModified(rule.noun, row.cursor, lastDumped.get(row.cells[keyIndex]?.text ?? ''))),
+  };
+}
