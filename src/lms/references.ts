@@ -1,9 +1,11 @@
 import type { LmsDatabase } from './database.js';
+import { loadObjectTags, type ObjectTags } from './object-tags.js';
 import { loadTagTree, type TagTree } from './tag-tree.js';
 
 /** Reference data a sink may compute columns from, loaded once per run. */
 export interface References {
   readonly tagTree: TagTree;
+  readonly objectTags: ObjectTags;
 }
 
 /** A name of reference data a sink declares it needs. */
@@ -11,6 +13,7 @@ export type ReferenceName = keyof References;
 
 const LOADERS: { readonly [Name in ReferenceName]: (db: LmsDatabase) => Promise<References[Name]> } = {
   tagTree: loadTagTree,
+  objectTags: loadObjectTags,
 };
 
 /** References backed by `loaded`; reading one that was not loaded is a programming error. */

@@ -20,6 +20,14 @@ export class TagTree {
     return this.nodes.has(id);
   }
 
+  /**
+   * The ids of these tags and all their ancestors, each once, ascending (the plugin's
+   * `list(set(...))`, which CPython iterates in ascending order for small ids).
+   */
+  withAncestors(ids: readonly number[]): number[] {
+    return [...new Set(ids.flatMap((id) => this.chain(id)))].sort((a, b) => a - b);
+  }
+
   /** The tag and its ancestors, nearest first. */
   chain(id: number): number[] {
     const chain: number[] = [];
@@ -39,11 +47,21 @@ export class TagTree {
   }
 }
 
-/** Loads the whole tag table; reads the stored lineage column where the schema has one. */
-export async function loadTagTree(db: LmsDatabase): Promise<TagTree> {
+/** Whether the LMS database has `table` (and `column` in it, when given). */
+export async function hasColumn(db: LmsDatabase, table: string, column?: string): Promise<boolean> {
   const [probe] = await db.select(
-    "SELECT COUNT(*) AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'oel_tagging_tag' AND COLUMN_NAME = 'lineage'", []);
-  const lineage = Number(probe?.n) > 0 ? 'lineage' : 'NULL';
+    'SELECT COUNT(*) AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?'
+    + (column ? ' AND COLUMN_NAME = ?' : ''), column ? [table, column] : [table]);
+  return Number(probe?.n) > 0;
+}
+
+/**
+ * Loads the whole tag table; reads the stored lineage column where the schema has one.
+ * An LMS without the tagging app (before Redwood) has an empty tree.
+ */
+export async function loadTagTree(db: LmsDatabase): Promise<TagTree> {
+  if (!(await hasColumn(db, 'oel_tagging_tag'))) return new TagTree(new Map());
+  const lineage = (await hasColumn(db, 'oel_tagging_tag', 'lineage')) ? 'lineage' : 'NULL';
   const rows = await db.select(`SELECT id, parent_id, value, ${lineage} AS lineage FROM oel_tagging_tag`, []);
   const nodes = new Map<number, TagNode>();
   for (const row of rows) {

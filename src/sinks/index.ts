@@ -1,4 +1,5 @@
 import { courseEnrollment } from './course_enrollment.js';
+import { courseOverviews } from './course_overviews.js';
 import { externalId } from './external_id.js';
 import { objectTag } from './object_tag.js';
 import { tag } from './tag.js';
@@ -7,7 +8,9 @@ import type { Sink } from './types.js';
 import { userProfile } from './user_profile.js';
 
 /** Every object `aspects dump` supports, in the order `--object all` dumps them. */
-export const SINKS: readonly Sink[] = Object.freeze([userProfile, externalId, courseEnrollment, taxonomy, tag, objectTag]);
+export const SINKS: readonly Sink[] = Object.freeze([
+  courseOverviews, userProfile, externalId, courseEnrollment, taxonomy, tag, objectTag,
+]);
 
 /** The `--object` names, for choices, help and README. */
 export const OBJECT_NAMES: readonly string[] = Object.freeze(SINKS.map((sink) => sink.name));

@@ -11,6 +11,7 @@ import { loadReferences } from '../../src/lms/references.js';
 import { encodeBatch, insertColumns, shapeRow } from '../../src/pipeline/shape.js';
 import { SINKS } from '../../src/sinks/index.js';
 import { aspectsTables } from '../support/aspects-ddl.js';
+import { fillCourses } from '../support/course-fixture.js';
 import type { TestLms } from '../support/env.js';
 import { assertSameRows, expectedRows, TARGET_KEY } from '../support/expected.js';
 import { filledLms } from '../support/scenario.js';
@@ -31,7 +32,8 @@ describe('rows fit the real Aspects schema on a modern ClickHouse (chdb)', () =>
   let folder: string;
   before(async () => {
     lms = await filledLms({ users: 150 });
-    await fillTags(lms.db, 'newest', ['course-v1:OpenedX+DemoX+DemoCourse', 'block-v1:OpenedX+DemoX+DemoCourse+type@html+block@x']);
+    const courses = await fillCourses(lms.db, 30);
+    await fillTags(lms.db, 'newest', [...courses, 'block-v1:OpenedX+DemoX+DemoCourse+type@html+block@x']);
     db = openLmsDatabase(parseMysqlUrl(lms.url));
     folder = mkdtempSync(join(tmpdir(), 'aspects-chdb-'));
     session = new Session(folder);

@@ -5,6 +5,19 @@
  */
 export function aspectsTables(database: string): Record<string, string> {
   return {
+    course_overviews: `CREATE TABLE ${database}.course_overviews (
+      org String NOT NULL, course_key String NOT NULL, display_name String NOT NULL,
+      course_start String NOT NULL, course_end String NOT NULL, enrollment_start String NOT NULL,
+      enrollment_end String NOT NULL, self_paced Bool NOT NULL, course_data_json String NOT NULL,
+      created String NOT NULL, modified String NOT NULL, dump_id UUID NOT NULL, time_last_dumped String NOT NULL
+    ) ENGINE = MergeTree PRIMARY KEY (org, course_key, modified, time_last_dumped)
+      ORDER BY (org, course_key, modified, time_last_dumped)`,
+    course_blocks: `CREATE TABLE ${database}.course_blocks (
+      org String NOT NULL, course_key String NOT NULL, location String NOT NULL, display_name String NOT NULL,
+      xblock_data_json String NOT NULL, \`order\` Int32 DEFAULT 0, edited_on String NOT NULL,
+      dump_id UUID NOT NULL, time_last_dumped String NOT NULL
+    ) ENGINE = MergeTree PRIMARY KEY (org, course_key, location, edited_on)
+      ORDER BY (org, course_key, location, edited_on, \`order\`)`,
     user_profile: `CREATE TABLE ${database}.user_profile (
       id Int32 NOT NULL, user_id Int32 NOT NULL, name String NOT NULL, username String DEFAULT '',
       email String DEFAULT '', meta String NOT NULL, courseware String NOT NULL, language String NOT NULL,

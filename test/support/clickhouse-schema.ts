@@ -7,6 +7,15 @@
  */
 export function eventSinkTables(database: string): string[] {
   return [
+    `CREATE TABLE ${database}.course_overviews (
+      org String, course_key String, display_name String, course_start String, course_end String,
+      enrollment_start String, enrollment_end String, self_paced String, course_data_json String,
+      created String, modified String, dump_id UUID, time_last_dumped String
+    ) ENGINE = MergeTree ORDER BY (org, course_key, modified, time_last_dumped)`,
+    `CREATE TABLE ${database}.course_blocks (
+      org String, course_key String, location String, display_name String, xblock_data_json String,
+      \`order\` Int32 DEFAULT 0, edited_on String, dump_id UUID, time_last_dumped String
+    ) ENGINE = MergeTree ORDER BY (org, course_key, location, edited_on, \`order\`)`,
     `CREATE TABLE ${database}.user_profile (
       id Int32, user_id Int32, name String, meta String, courseware String, language String,
       location String, year_of_birth String, gender String, level_of_education String,

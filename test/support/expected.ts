@@ -15,7 +15,29 @@ const TAG_PATHS = `WITH RECURSIVE tag_path AS (
     SELECT id, CAST(value AS CHAR(4000)) COLLATE utf8mb4_unicode_ci AS path FROM oel_tagging_tag WHERE parent_id IS NULL
     UNION ALL SELECT t.id, CONCAT(p.path, '\t', t.value) FROM oel_tagging_tag t JOIN tag_path p ON t.parent_id = p.id)`;
 
+const pyStr = (column: string): string =>
+  `IF(${column} IS NULL, '', CONCAT(REPLACE(DATE_FORMAT(${column}, '%Y-%m-%d %H:%i:%s.%f'), '.000000', ''), '+00:00'))`;
+const pyIso = (column: string): string =>
+  `IF(${column} IS NULL, NULL, CONCAT(REPLACE(DATE_FORMAT(${column}, '%Y-%m-%dT%H:%i:%s.%f'), '.000000', ''), '+00:00'))`;
+
+/** Each object's tags in enabled taxonomies plus all their ancestors, ascending. */
+const OBJECT_TAG_IDS = `WITH RECURSIVE object_tag_id AS (
+    SELECT o.object_id, o.tag_id AS id FROM oel_tagging_objecttag o JOIN oel_tagging_taxonomy tx ON tx.id = o.taxonomy_id
+    WHERE o.tag_id IS NOT NULL AND tx.enabled = 1
+    UNION SELECT ot.object_id, t.parent_id FROM object_tag_id ot JOIN oel_tagging_tag t ON t.id = ot.id WHERE t.parent_id IS NOT NULL)`;
+
 const EXPECTED_SQL: Readonly<Record<string, string>> = {
+  course_overviews: `${OBJECT_TAG_IDS} SELECT c.org, c.id AS course_key, IFNULL(c.display_name, '') AS display_name,
+    ${pyStr('c.start')} AS course_start, ${pyStr('c.`end`')} AS course_end, ${drf('c.enrollment_start')} AS enrollment_start,
+    ${drf('c.enrollment_end')} AS enrollment_end, IF(c.self_paced, 'True', 'False') AS self_paced,
+    ${drf('c.created')} AS created, ${drf('c.modified')} AS modified,
+    c.advertised_start AS cd_advertised_start, ${pyIso('c.announcement')} AS cd_announcement,
+    CAST(c.lowest_passing_grade AS CHAR) AS cd_lowest_passing_grade, c.invitation_only AS cd_invitation_only,
+    c.max_student_enrollments_allowed AS cd_max_student_enrollments_allowed, c.effort AS cd_effort,
+    c.enable_proctored_exams AS cd_enable_proctored_exams, c.entrance_exam_enabled AS cd_entrance_exam_enabled,
+    c.external_id AS cd_external_id, c.language AS cd_language, tags.ids AS cd_tags
+    FROM course_overviews_courseoverview c LEFT JOIN (SELECT object_id, GROUP_CONCAT(DISTINCT id ORDER BY id) AS ids
+      FROM object_tag_id GROUP BY object_id) tags ON tags.object_id = c.id COLLATE utf8mb4_bin`,
   taxonomy: 'SELECT id, name FROM oel_tagging_taxonomy',
   tag: `${TAG_PATHS} SELECT t.id, IFNULL(t.taxonomy_id, 0) AS taxonomy, IFNULL(t.parent_id, 0) AS parent, t.value,
     IFNULL(t.external_id, '') AS external_id, tp.path AS lineage FROM oel_tagging_tag t JOIN tag_path tp ON tp.id = t.id`,
@@ -41,24 +63,55 @@ const EXPECTED_SQL: Readonly<Record<string, string>> = {
 /** The MySQL primary key column of each object, as the expected query can filter on it. */
 export const SOURCE_KEY: Readonly<Record<string, string>> = {
   user_profile: 'p.id', external_id: 'e.id', course_enrollment: 'ce.id', taxonomy: 'id', tag: 't.id', object_tag: 'o.id',
+  course_overviews: 'c.id',
 };
 /** The ClickHouse column that identifies a row of each object. */
 export const TARGET_KEY: Readonly<Record<string, string>> = {
   user_profile: 'id', external_id: 'external_user_id', course_enrollment: 'id', taxonomy: 'id', tag: 'id', object_tag: 'id',
+  course_overviews: 'course_key',
 };
 
-/** A list of strings as Python's json.dumps writes it, built here from JSON.stringify. */
+/** A string as Python's json.dumps writes it, built here from JSON.stringify. */
+function pythonJsonText(text: string): string {
+  return JSON.stringify(text).replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A list of strings as Python's json.dumps writes it. */
 function pythonJsonList(values: readonly string[]): string {
-  const escape = (text: string): string =>
-    JSON.stringify(text).replace(/[\u007f-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return `[${values.map(escape).join(', ')}]`;
+  return `[${values.map(pythonJsonText).join(', ')}]`;
+}
+
+/** course_data_json from the cd_* columns of the expected query, in the plugin's key order. */
+function courseDataJson(row: Record<string, unknown>): string {
+  const text = (value: unknown): string => (value === null ? 'null' : pythonJsonText(String(value)));
+  const bool = (value: unknown): string => (Number(value) ? 'true' : 'false');
+  const grade = row.cd_lowest_passing_grade === null ? 'null' : String(Number(row.cd_lowest_passing_grade));
+  const parts = [
+    ['advertised_start', text(row.cd_advertised_start)], ['announcement', text(row.cd_announcement)],
+    ['lowest_passing_grade', /^-?\d+$/.test(grade) ? `${grade}.0` : grade], ['invitation_only', bool(row.cd_invitation_only)],
+    ['max_student_enrollments_allowed', row.cd_max_student_enrollments_allowed === null ? 'null' : String(row.cd_max_student_enrollments_allowed)],
+    ['effort', text(row.cd_effort)], ['enable_proctored_exams', bool(row.cd_enable_proctored_exams)],
+    ['entrance_exam_enabled', bool(row.cd_entrance_exam_enabled)], ['external_id', text(row.cd_external_id)],
+    ['language', text(row.cd_language)], ['tags', `[${row.cd_tags === null ? '' : String(row.cd_tags).split(',').join(', ')}]`],
+  ];
+  return `{${parts.map(([key, value]) => `"${key}": ${value}`).join(', ')}}`;
+}
+
+/** One expected row as strings, with the JSON columns built. */
+function finishRow(row: Record<string, unknown>): Record<string, string> {
+  const finished: Record<string, string> = {};
+  for (const [key, value] of Object.entries(row)) {
+    if (key.startsWith('cd_')) continue;
+    finished[key] = key === 'lineage' ? pythonJsonList(String(value).split('\t')) : String(value);
+  }
+  if ('cd_tags' in row) finished.course_data_json = courseDataJson(row);
+  return finished;
 }
 
 /** Expected rows of `object`, optionally restricted by a WHERE on the source key. */
 export async function expectedRows(db: Connection, object: string, where = ''): Promise<Record<string, string>[]> {
   const [rows] = await db.query<RowDataPacket[]>(`${EXPECTED_SQL[object]} ${where ? `WHERE ${where}` : ''}`);
-  return rows.map((row) => Object.fromEntries(Object.entries(row).map(([key, value]) =>
-    [key, key === 'lineage' ? pythonJsonList(String(value).split('\t')) : String(value)])));
+  return rows.map(finishRow);
 }
 
 const STAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?\+00:00$/;

@@ -96,6 +96,65 @@ function externalIdTable(storage: UuidStorage): string {
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`;
 }
 
+// Column order follows the reference's table; a real database's order depends on its migrations.
+const COURSE_OVERVIEW = `CREATE TABLE course_overviews_courseoverview (
+  created datetime(6) NOT NULL,
+  modified datetime(6) NOT NULL,
+  version int NOT NULL,
+  id varchar(255) NOT NULL,
+  _location varchar(255) NOT NULL,
+  org longtext NOT NULL,
+  display_name longtext NULL,
+  display_number_with_default longtext NOT NULL,
+  display_org_with_default longtext NOT NULL,
+  start datetime(6) NULL,
+  \`end\` datetime(6) NULL,
+  start_date datetime(6) NULL,
+  end_date datetime(6) NULL,
+  advertised_start longtext NULL,
+  announcement datetime(6) NULL,
+  banner_image_url longtext NOT NULL,
+  course_image_url longtext NOT NULL,
+  social_sharing_url longtext NULL,
+  end_of_course_survey_url longtext NULL,
+  certificates_display_behavior longtext NULL,
+  certificates_show_before_end tinyint(1) NOT NULL,
+  cert_html_view_enabled tinyint(1) NOT NULL,
+  has_any_active_web_certificate tinyint(1) NOT NULL,
+  cert_name_short longtext NOT NULL,
+  cert_name_long longtext NOT NULL,
+  certificate_available_date datetime(6) NULL,
+  lowest_passing_grade decimal(5,2) NULL,
+  days_early_for_beta double NULL,
+  mobile_available tinyint(1) NOT NULL,
+  visible_to_staff_only tinyint(1) NOT NULL,
+  _pre_requisite_courses_json longtext NOT NULL,
+  enrollment_start datetime(6) NULL,
+  enrollment_end datetime(6) NULL,
+  enrollment_domain longtext NULL,
+  invitation_only tinyint(1) NOT NULL,
+  max_student_enrollments_allowed int NULL,
+  catalog_visibility longtext NULL,
+  short_description longtext NULL,
+  course_video_url longtext NULL,
+  effort longtext NULL,
+  self_paced tinyint(1) NOT NULL,
+  marketing_url longtext NULL,
+  eligible_for_financial_aid tinyint(1) NOT NULL,
+  has_highlights tinyint(1) NULL,
+  enable_proctored_exams tinyint(1) NOT NULL,
+  proctoring_provider longtext NULL,
+  proctoring_escalation_email longtext NULL,
+  allow_proctoring_opt_out tinyint(1) NOT NULL,
+  entrance_exam_enabled tinyint(1) NOT NULL,
+  entrance_exam_id varchar(255) NOT NULL,
+  entrance_exam_minimum_score_pct double NOT NULL,
+  force_on_flexible_peer_openassessments tinyint(1) NOT NULL,
+  external_id varchar(128) NULL,
+  language longtext NULL,
+  PRIMARY KEY (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`;
+
 /** Which openedx-core tagging schema: newest (migrations up to 0023) or before 0020 (no lineage). */
 export type TaggingSchema = 'newest' | 'legacy';
 
@@ -178,5 +237,5 @@ export interface SchemaOptions {
 export function lmsSchema(options: SchemaOptions = {}): string[] {
   const tagging = options.tagging ?? 'newest';
   return [AUTH_USER, AUTH_USERPROFILE, STUDENT_COURSEENROLLMENT, EXTERNAL_ID_TYPE, externalIdTable(options.uuids ?? 'char32'),
-    taxonomyTable(tagging), tagTable(tagging), objectTagTable(tagging)];
+    COURSE_OVERVIEW, taxonomyTable(tagging), tagTable(tagging), objectTagTable(tagging)];
 }

@@ -19,14 +19,14 @@ describe('object planning', () => {
 
   it('lets `all` skip PII objects and switched-off objects with a reason', () => {
     const plan = planObjects(['all'], NO_PII);
-    assert.deepEqual(plan.sinks.map((sink) => sink.name), ['course_enrollment', 'taxonomy', 'tag', 'object_tag']);
+    assert.deepEqual(plan.sinks.map((sink) => sink.name), ['course_overviews', 'course_enrollment', 'taxonomy', 'tag', 'object_tag']);
     assert.deepEqual(plan.skipped.map((skip) => skip.object), ['user_profile', 'external_id']);
     const switched = planObjects(['all'], { enablePii: true, disabledObjects: new Set(['external_id']) });
-    assert.deepEqual(switched.sinks.map((sink) => sink.name), ['user_profile', 'course_enrollment', 'taxonomy', 'tag', 'object_tag']);
+    assert.deepEqual(switched.sinks.map((sink) => sink.name), ['course_overviews', 'user_profile', 'course_enrollment', 'taxonomy', 'tag', 'object_tag']);
   });
 
   it('refuses unknown objects and an empty selection', () => {
-    assert.throws(() => planObjects(['courses'], PII), /unknown object "courses"; choose from user_profile/);
+    assert.throws(() => planObjects(['courses'], PII), /unknown object "courses"; choose from course_overviews, user_profile/);
     assert.throws(() => planObjects([], PII), UsageError);
   });
 

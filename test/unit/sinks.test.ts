@@ -44,7 +44,7 @@ describe('sinks reproduce the contract example rows byte for byte (§3.3–§3.5
 
 describe('sink registry and batches', () => {
   it('names each sink after its file and lists columns in contract order', () => {
-    assert.deepEqual(OBJECT_NAMES, ['user_profile', 'external_id', 'course_enrollment', 'taxonomy', 'tag', 'object_tag']);
+    assert.deepEqual(OBJECT_NAMES, ['course_overviews', 'user_profile', 'external_id', 'course_enrollment', 'taxonomy', 'tag', 'object_tag']);
     assert.deepEqual(insertColumns(findSink('user_profile') as Sink).slice(0, 6), ['id', 'user_id', 'name', 'username', 'email', 'meta']);
     for (const sink of SINKS) {
       assert.ok(sink.columns.some((column) => column.name === sink.incremental.targetKey), sink.name);
