@@ -92,6 +92,8 @@ export function dumpCommand(context: CommandContext): Command {
     .option('--dry-run', 'read and compare everything, write nothing, report what would be written (alias --dry_run)')
     .option('--json', 'print one JSON summary on stdout at the end')
     .option('--verbose', 'list every row\'s dump or skip decision with its reason (always on with --dry-run)')
+    .option('--modulestore-url <url>', 'read course_blocks from the split modulestore in MongoDB, mongodb://…/openedx (env ASPECTS_MODULESTORE_URL; default: MySQL learning_sequences)')
+    .option('--modulestore-collection <prefix>', 'modulestore collection prefix (env ASPECTS_MODULESTORE_COLLECTION; default modulestore)')
     .option('--retries <n>', 'retries of a batch after a transient MySQL or ClickHouse error', nonNegativeInteger, DEFAULT_RETRY_POLICY.retries)
     .addHelpText('after', EXAMPLES)
     .action((flags: DumpFlags) => dumpAction(flags, context));

@@ -14,6 +14,9 @@ export interface ConfigFile {
   readonly EVENT_SINK_CLICKHOUSE_PII_MODELS?: readonly string[];
   readonly ASPECTS_ENABLE_PII?: boolean | string;
   readonly ASPECTS_MYSQL_URL?: string;
+  /** mongodb:// URL of the split modulestore (course_blocks from MongoDB). */
+  readonly ASPECTS_MODULESTORE_URL?: string;
+  readonly ASPECTS_MODULESTORE_COLLECTION?: string;
   /** Django's DATABASES setting, as in lms.yml; `default` is the LMS database. */
   readonly DATABASES?: {
     readonly default?: {

@@ -2,7 +2,8 @@ import { UsageError } from '../errors.js';
 import { isIdentifier } from '../clickhouse/sql.js';
 import { backendConfig, mysqlUrlFromDjango, readConfigFile, type ConfigFile } from './file.js';
 import { registerSecret } from './secrets.js';
-import { parseClickHouseUrl, parseMysqlUrl, type MysqlLocation } from './urls.js';
+import type { ModulestoreLocation } from '../structure/modulestore.js';
+import { parseClickHouseUrl, parseMongoUrl, parseMysqlUrl, type MysqlLocation } from './urls.js';
 
 /** Connection flags shared by every command (commander option values). */
 export interface ConnectionFlags {
@@ -13,6 +14,8 @@ export interface ConnectionFlags {
   readonly clickhousePassword?: string;
   readonly clickhouseDatabase?: string;
   readonly clickhouseTimeout?: string;
+  readonly modulestoreUrl?: string;
+  readonly modulestoreCollection?: string;
 }
 
 /** ClickHouse connection settings after precedence was applied. */
@@ -34,6 +37,8 @@ export interface Settings {
   readonly piiModels: readonly string[];
   /** Objects a config switch turned off (skipped by `--object all`). */
   readonly disabledObjects: ReadonlySet<string>;
+  /** The split modulestore, when course structure comes from MongoDB. */
+  readonly modulestore: ModulestoreLocation | undefined;
 }
 
 /** Defaults, used when no flag, environment variable or config key says otherwise. */
@@ -109,6 +114,13 @@ function resolveMysql(flags: ConnectionFlags, env: Env, file: ConfigFile): Mysql
   return location;
 }
 
+function resolveModulestore(flags: ConnectionFlags, env: Env, file: ConfigFile): ModulestoreLocation | undefined {
+  const url = first(flags.modulestoreUrl, env.ASPECTS_MODULESTORE_URL, file.ASPECTS_MODULESTORE_URL);
+  if (url === undefined) return undefined;
+  const collectionPrefix = first(flags.modulestoreCollection, env.ASPECTS_MODULESTORE_COLLECTION, file.ASPECTS_MODULESTORE_COLLECTION) ?? 'modulestore';
+  return { ...parseMongoUrl(url), collectionPrefix };
+}
+
 /** Applies flags > environment > config file > defaults. */
 export function resolveSettings(flags: ConnectionFlags, env: Env): Settings {
   const configPath = first(flags.config, env.ASPECTS_CONFIG);
@@ -124,5 +136,6 @@ export function resolveSettings(flags: ConnectionFlags, env: Env): Settings {
     enablePii: piiSwitch === undefined ? false : parseSwitch(piiSwitch, 'ASPECTS_ENABLE_PII'),
     piiModels,
     disabledObjects: disabledObjects(file),
+    modulestore: resolveModulestore(flags, env, file),
   };
 }

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { registerSecret } from './secrets.js';
 
 /** Where the LMS database is. */
 export interface MysqlLocation {
@@ -28,6 +29,7 @@ function parseUrl(value: string, what: string): URL {
 const EXAMPLES: Record<string, string> = {
   'MySQL URL': 'mysql://user:password@127.0.0.1:3306/edxapp',
   'ClickHouse URL': 'http://127.0.0.1:8123',
+  'MongoDB URL': 'mongodb://user:password@127.0.0.1:27017/openedx',
 };
 
 function portOf(url: URL, fallback: number, what: string): number {
@@ -70,4 +72,17 @@ export function parseClickHouseUrl(value: string): ClickHouseLocation {
   url.username = '';
   url.password = '';
   return { url: url.toString().replace(/\/$/, ''), username, password };
+}
+
+/** Checks a mongodb:// URL names a host and a database, and registers its password for redaction. */
+export function parseMongoUrl(value: string): { url: string } {
+  const url = parseUrl(value, 'MongoDB URL');
+  if (url.protocol !== 'mongodb:' && url.protocol !== 'mongodb+srv:') {
+    throw new UsageError(`MongoDB URL must start with mongodb:// (got ${url.protocol}//)`);
+  }
+  if (!url.hostname || url.pathname.replace(/^\//, '') === '') {
+    throw new UsageError('MongoDB URL must name the modulestore database, e.g. mongodb://host:27017/openedx');
+  }
+  registerSecret(decodeURIComponent(url.password));
+  return { url: value };
 }

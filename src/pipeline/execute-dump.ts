@@ -8,6 +8,9 @@ import { openLmsDatabase, type LmsDatabase } from '../lms/database.js';
 import type { Reporter } from '../output/reporter.js';
 import { filterFor } from './filters.js';
 import type { ObjectPlan } from './plan.js';
+import { learningSequencesSource } from '../structure/learning-sequences.js';
+import { modulestoreSource } from '../structure/modulestore.js';
+import type { StructureSource } from '../structure/types.js';
 import type { DumpRequest } from './request.js';
 import { runDump } from './run-dump.js';
 import type { DumpSummary } from './summary.js';
@@ -42,6 +45,11 @@ async function checkClickHouse(target: ClickHouseTarget, database: string, plan:
   }
 }
 
+/** The course structure source the settings choose: the modulestore when configured, else MySQL. */
+function openStructureSource(lms: LmsDatabase, settings: Settings): StructureSource {
+  return settings.modulestore ? modulestoreSource(lms, settings.modulestore) : learningSequencesSource(lms);
+}
+
 /** Opens both connections, checks them, dumps every planned object and closes everything. */
 export async function executeDump(
   settings: Settings, plan: ObjectPlan, request: DumpRequest, reporter: Reporter, signal: AbortSignal,
@@ -51,11 +59,13 @@ export async function executeDump(
   for (const skipped of plan.skipped) reporter.notice(`skipping ${skipped.object}: ${skipped.reason}`);
   const clickhouse = new ServerTarget(settings.clickhouse);
   let lms: LmsDatabase | undefined;
+  let structures: StructureSource | undefined;
   try {
     const database = settings.clickhouse.database;
     if (!(request.dryRun && request.force)) await checkClickHouse(clickhouse, database, plan);
     lms = await connectLms(settings.mysql);
-    const result = await runDump(targets, request, { lms, clickhouse, database, reporter, signal });
+    structures = plan.sinks.some((sink) => sink.children?.length) ? openStructureSource(lms, settings) : undefined;
+    const result = await runDump(targets, request, { lms, clickhouse, database, reporter, signal, structures });
     const status = result.error === undefined ? 'success' : result.error instanceof Interrupted ? 'interrupted' : 'failed';
     const summary: DumpSummary = {
       command: 'dump', dry_run: request.dryRun, force: request.force, status,
@@ -63,6 +73,7 @@ export async function executeDump(
     };
     return result.error ? { summary, error: result.error } : { summary };
   } finally {
+    await structures?.close().catch(() => undefined);
     await lms?.close().catch(() => undefined);
     await clickhouse.close().catch(() => undefined);
   }

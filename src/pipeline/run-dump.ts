@@ -7,12 +7,16 @@ import { loadReferences, type References } from '../lms/references.js';
 import { isTransientMysqlError } from '../lms/transient.js';
 import type { Reporter } from '../output/reporter.js';
 import type { Sink } from '../sinks/types.js';
+import { isTransientStructureError } from '../structure/transient.js';
+import type { CourseStructure, StructureSource } from '../structure/types.js';
+import { nowPythonDatetime } from '../format/datetime.js';
 import type { Decision } from './decision.js';
 import { openIncremental, type Incremental } from './incremental.js';
 import { pause } from './pacing.js';
 import type { DumpRequest } from './request.js';
 import { withRetry } from './retry.js';
-import { encodeBatch, insertColumns, shapeRow, type ShapedRow } from './shape.js';
+import { groupWithChildren } from './children.js';
+import { encodeStamped, insertColumns, shapeRow, withStampColumns, type ShapedRow, type StampedRow } from './shape.js';
 import { countDecision, emptyObjectSummary, type ObjectSummary } from './summary.js';
 
 /** The connections and listeners a dump runs with. */
@@ -24,6 +28,8 @@ export interface DumpContext {
   readonly reporter: Reporter;
   /** Aborted on SIGINT/SIGTERM: the current batch finishes, then the run stops. */
   readonly signal: AbortSignal;
+  /** Course structures, for sinks with children (course_blocks). */
+  readonly structures?: StructureSource;
 }
 
 const isTransientClickHouse = (error: unknown): boolean => error instanceof ClickHouseFailure && error.transient;
@@ -88,11 +94,38 @@ class ObjectDump {
     return pending;
   }
 
-  private async insert(rows: readonly ShapedRow[]): Promise<void> {
+  private async write(table: string, columns: readonly string[], rows: readonly StampedRow[]): Promise<void> {
     if (this.request.dryRun || rows.length === 0) return;
-    const csv = encodeBatch(rows);
-    const table = qualifiedTable(this.ctx.database, this.sink.table);
-    await this.callClickHouse(() => this.ctx.clickhouse.insertCsv(table, insertColumns(this.sink), csv), 'ClickHouse insert');
+    const csv = encodeStamped(rows);
+    const target = qualifiedTable(this.ctx.database, table);
+    await this.callClickHouse(() => this.ctx.clickhouse.insertCsv(target, columns, csv), 'ClickHouse insert');
+  }
+
+  private async structuresOf(rows: readonly ShapedRow[]): Promise<Map<string, CourseStructure>> {
+    const source = this.ctx.structures;
+    if (!source) throw new Error(`${this.sink.name} has children but no structure source was opened`);
+    const keys = rows.map((row) => String(row.key));
+    return withRetry(() => source.structuresFor(keys), isTransientStructureError, this.request.retry,
+      this.retrying(`${source.name} read`));
+  }
+
+  /**
+   * Writes the rows with their children. Children go first: the parent row's time_last_dumped is
+   * what the next incremental run trusts, so it must only land once its children have.
+   */
+  private async insert(rows: readonly ShapedRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const children = this.sink.children ?? [];
+    const structures = children.length > 0 ? await this.structuresOf(rows) : new Map<string, CourseStructure>();
+    const groups = groupWithChildren(rows, children, structures, this.references as References, nowPythonDatetime(), this.request.batchSize);
+    for (const group of groups) {
+      for (const [index, child] of children.entries()) {
+        const childRows = group.children[index] as StampedRow[];
+        await this.write(child.table, withStampColumns(child.columns), childRows);
+        this.summary.child_rows_written[child.name] = (this.summary.child_rows_written[child.name] ?? 0) + childRows.length;
+      }
+      await this.write(this.sink.table, insertColumns(this.sink), group.parents);
+    }
   }
 
   /** Reads, compares and writes one page; false when the source is exhausted. */

@@ -34,25 +34,45 @@ export function shapeRow(sink: Sink, row: SourceRow, references: References = NO
   return { key, cells, cursor: cursorValue == null ? null : String(cursorValue) };
 }
 
-/** Every column the insert names: the sink's data columns, then dump_id and time_last_dumped. */
+/** Every column an insert names: the data columns, then dump_id and time_last_dumped. */
+export function withStampColumns(names: readonly string[]): string[] {
+  return [...names, ...STAMP_COLUMNS];
+}
+
+/** Every column a sink's insert names. */
 export function insertColumns(sink: Sink): string[] {
-  return [...sink.columns.map((column) => column.name), ...STAMP_COLUMNS];
+  return withStampColumns(sink.columns.map((column) => column.name));
+}
+
+/** The dump stamp of one row: its dump_id and the batch's time_last_dumped. */
+export interface Stamp {
+  readonly dumpId: string;
+  readonly timeLastDumped: string;
+}
+
+/** Data cells with the stamp they are written with. */
+export interface StampedRow {
+  readonly cells: readonly Cell[];
+  readonly stamp: Stamp;
+}
+
+/** A fresh stamp: a new dump_id, and the given time_last_dumped. */
+export function newStamp(timeLastDumped: string): Stamp {
+  return { dumpId: randomUUID(), timeLastDumped };
 }
 
 /** Characters per piece of an encoded batch: big enough for few writes, small enough to spare memory. */
 const CHUNK_CHARS = 1 << 20;
 
 /**
- * The CSV body of one batch, as UTF-8 pieces. Each row gets its own dump_id (as upstream); the
- * batch shares one time_last_dumped. Built once before the first attempt, so a retry sends
- * identical rows. Pieces rather than one string keep the peak memory of large batches down.
+ * The CSV body of stamped rows, as UTF-8 pieces. Built once before the first attempt, so a retry
+ * sends identical rows. Pieces rather than one string keep the peak memory of large batches down.
  */
-export function encodeBatch(rows: readonly ShapedRow[], timeLastDumped: string = nowPythonDatetime()): Buffer[] {
-  const stampTime = quoted(timeLastDumped);
+export function encodeStamped(rows: readonly StampedRow[]): Buffer[] {
   const chunks: Buffer[] = [];
   let pending = '';
-  for (const row of rows) {
-    pending += encodeRow([...row.cells, bare(randomUUID()), stampTime]);
+  for (const { cells, stamp } of rows) {
+    pending += encodeRow([...cells, bare(stamp.dumpId), quoted(stamp.timeLastDumped)]);
     if (pending.length >= CHUNK_CHARS) {
       chunks.push(Buffer.from(pending, 'utf8'));
       pending = '';
@@ -60,4 +80,9 @@ export function encodeBatch(rows: readonly ShapedRow[], timeLastDumped: string =
   }
   if (pending) chunks.push(Buffer.from(pending, 'utf8'));
   return chunks;
+}
+
+/** The CSV body of one batch: each row its own dump_id (as upstream), one time_last_dumped. */
+export function encodeBatch(rows: readonly ShapedRow[], timeLastDumped: string = nowPythonDatetime()): Buffer[] {
+  return encodeStamped(rows.map((row) => ({ cells: row.cells, stamp: newStamp(timeLastDumped) })));
 }

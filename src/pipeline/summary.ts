@@ -15,6 +15,8 @@ export interface ObjectSummary {
   rows_written: number;
   /** Rows skipped because ClickHouse already holds them up to date. */
   rows_unchanged: number;
+  /** Rows written (or, with --dry-run, that would be) into each nested object (course_blocks). */
+  child_rows_written: Record<string, number>;
   /** How many rows were dumped and skipped, per reason. */
   decisions: { dumped: Record<string, number>; skipped: Record<string, number> };
   /** Batches read. */
@@ -42,7 +44,7 @@ export interface DumpSummary {
 export function emptyObjectSummary(object: string, table: string): ObjectSummary {
   return {
     object, table, status: 'not-run', rows_read: 0, rows_written: 0, rows_unchanged: 0,
-    decisions: { dumped: {}, skipped: {} }, batches: 0, seconds: 0, last_pk: null,
+    child_rows_written: {}, decisions: { dumped: {}, skipped: {} }, batches: 0, seconds: 0, last_pk: null,
   };
 }
 

@@ -3,6 +3,7 @@ import { pyFloat, pythonJson } from '../format/python-json.js';
 import { boolean, drfTimestamp, pythonTimestamp, text, type SourceValue } from '../format/values.js';
 import type { SourceRow } from '../lms/database.js';
 import type { References } from '../lms/references.js';
+import { courseBlocks } from './course_blocks.js';
 import { defineSink } from './types.js';
 
 const nullableText = (value: SourceValue): string | null => (value == null ? null : String(value));
@@ -67,4 +68,5 @@ export const courseOverviews = defineSink({
   ],
   incremental: { kind: 'modified-since-dump', targetKey: 'course_key', cursorField: 'modified', noun: 'Course' },
   references: ['tagTree', 'objectTags'],
+  children: [courseBlocks],
 });

@@ -1,6 +1,8 @@
+import type { Cell } from '../format/cell.js';
 import type { Formatter, SourceValue } from '../format/values.js';
 import type { SourceRow } from '../lms/database.js';
 import type { ReferenceName, References } from '../lms/references.js';
+import type { CourseStructure } from '../structure/types.js';
 
 /** A value computed from the source row and the sink's declared references. Pure. */
 export type ComputedSource = (row: SourceRow, references: References) => SourceValue;
@@ -75,6 +77,22 @@ export interface Sink {
   readonly incremental: IncrementalRule;
   /** Reference data the computed columns read (loaded once per run). */
   readonly references?: readonly ReferenceName[];
+  /** Objects written with each row, sharing its dump_id and time_last_dumped (course_blocks). */
+  readonly children?: readonly ChildSink[];
+}
+
+/**
+ * An object nested under a parent sink, built from the parent's course structure: it has no
+ * `--object` name of its own and is written right with its parent rows.
+ */
+export interface ChildSink {
+  readonly name: string;
+  /** ClickHouse table in the event_sink database. */
+  readonly table: string;
+  /** Data columns in contract order; dump_id and time_last_dumped follow them. */
+  readonly columns: readonly string[];
+  /** The data cells of every child row of the parent with key `parentKey`. Pure. */
+  rowsOf(parentKey: string, structure: CourseStructure, references: References): Cell[][];
 }
 
 /** The two columns every sink's rows end with. */

@@ -80,7 +80,8 @@ describe('aspects dump writes exactly the MySQL rows in the contract formats', (
     assert.deepEqual({ ...externalIds, seconds: 0 }, {
       object: 'external_id', table: 'external_id', status: 'success', rows_read: Number(idCount),
       rows_written: Number(idCount), rows_unchanged: 0, batches: Math.ceil(Number(idCount) / 500), seconds: 0,
-      last_pk: Number(idCount), decisions: { dumped: { 'not present in ClickHouse': Number(idCount) }, skipped: {} },
+      last_pk: Number(idCount), child_rows_written: {},
+      decisions: { dumped: { 'not present in ClickHouse': Number(idCount) }, skipped: {} },
     });
     assert.equal(enrollments?.rows_written, Number(enrollmentCount));
     assert.equal(enrollments?.last_pk, Number(last));

@@ -54,3 +54,43 @@ export async function fillCourses(db: Connection, count: number, seed = 11): Pro
   }
   return rows.map((row) => String(row[3]));
 }
+
+/** One fixture outline: chapters with their sequentials, as [usage id, title]. */
+export interface OutlineSpec {
+  readonly courseKey: string;
+  readonly title: string;
+  readonly chapters: readonly { readonly id: string; readonly title: string; readonly sequentials: readonly { readonly id: string; readonly title: string }[] }[];
+}
+
+/** A deterministic outline for course `index`: 1–3 chapters of 1–3 sequentials each. */
+export function outlineSpec(index: number): OutlineSpec {
+  const chapters = Array.from({ length: 1 + (index % 3) }, (_, c) => ({
+    id: `chapter_${c + 1}`,
+    title: `Week ${c + 1}: ${HOSTILE_TEXT[(index + c) % HOSTILE_TEXT.length]}`,
+    sequentials: Array.from({ length: 1 + ((index + c) % 3) }, (_, s) => ({ id: `seq_${c + 1}_${s + 1}`, title: `Lesson ${c + 1}.${s + 1} "quoted"` })),
+  }));
+  return { courseKey: courseKey(index), title: `Outline of course ${index}`, chapters };
+}
+
+/** Writes outlines to the learning_sequences tables, as the CMS publish task does. */
+export async function fillOutlines(db: Connection, specs: readonly OutlineSpec[]): Promise<void> {
+  const now = '2024-04-30 17:05:09.000000';
+  for (const spec of specs) {
+    const usageKey = (type: string, id: string) => `block-v1:${spec.courseKey.slice('course-v1:'.length)}+type@${type}+block@${id}`;
+    const [context] = await db.query('INSERT INTO learning_sequences_learningcontext (created, modified, context_key, title, published_at, published_version) VALUES (?, ?, ?, ?, ?, ?)',
+      [now, now, spec.courseKey, spec.title, now, '65f1a2b3c4d5e6f708192a3b']) as unknown as [{ insertId: number }];
+    const contextId = context.insertId;
+    await db.query("INSERT INTO learning_sequences_coursecontext (learning_context_id, created, modified, course_visibility, self_paced) VALUES (?, ?, ?, 'private', 0)", [contextId, now, now]);
+    let sequenceOrdering = 0;
+    for (const [chapterIndex, chapter] of spec.chapters.entries()) {
+      const [section] = await db.query('INSERT INTO learning_sequences_coursesection (created, modified, hide_from_toc, visible_to_staff_only, course_context_id, usage_key, title, ordering) VALUES (?, ?, 0, 0, ?, ?, ?, ?)',
+        [now, now, contextId, usageKey('chapter', chapter.id), chapter.title, chapterIndex]) as unknown as [{ insertId: number }];
+      for (const sequential of chapter.sequentials) {
+        const [sequence] = await db.query('INSERT INTO learning_sequences_learningsequence (created, modified, learning_context_id, usage_key, title) VALUES (?, ?, ?, ?, ?)',
+          [now, now, contextId, usageKey('sequential', sequential.id), sequential.title]) as unknown as [{ insertId: number }];
+        await db.query('INSERT INTO learning_sequences_coursesectionsequence (created, modified, hide_from_toc, visible_to_staff_only, course_context_id, section_id, sequence_id, inaccessible_after_due, ordering) VALUES (?, ?, 0, 0, ?, ?, ?, 0, ?)',
+          [now, now, contextId, section.insertId, sequence.insertId, sequenceOrdering++]);
+      }
+    }
+  }
+}

@@ -155,6 +155,54 @@ const COURSE_OVERVIEW = `CREATE TABLE course_overviews_courseoverview (
   PRIMARY KEY (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`;
 
+const LEARNING_SEQUENCES = [
+  `CREATE TABLE learning_sequences_learningcontext (
+  id bigint NOT NULL AUTO_INCREMENT, created datetime(6) NOT NULL, modified datetime(6) NOT NULL,
+  context_key varchar(255) NOT NULL, title varchar(255) NULL, published_at datetime(6) NOT NULL,
+  published_version varchar(255) NOT NULL,
+  PRIMARY KEY (id), UNIQUE KEY context_key (context_key), KEY learning_sequences_learningcontext_title (title),
+  KEY learning_sequences_learningcontext_published_at (published_at DESC)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+  `CREATE TABLE learning_sequences_coursecontext (
+  learning_context_id bigint NOT NULL, created datetime(6) NOT NULL, modified datetime(6) NOT NULL,
+  course_visibility varchar(32) NOT NULL, days_early_for_beta int NULL, self_paced tinyint(1) NOT NULL,
+  entrance_exam_id varchar(255) NULL,
+  PRIMARY KEY (learning_context_id),
+  CONSTRAINT ls_coursecontext_learning_context_fk FOREIGN KEY (learning_context_id) REFERENCES learning_sequences_learningcontext (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+  `CREATE TABLE learning_sequences_learningsequence (
+  id bigint NOT NULL AUTO_INCREMENT, created datetime(6) NOT NULL, modified datetime(6) NOT NULL,
+  learning_context_id bigint NOT NULL, usage_key varchar(255) NOT NULL, title varchar(1000) NOT NULL,
+  PRIMARY KEY (id), UNIQUE KEY ls_learningsequence_context_usage_key (learning_context_id, usage_key),
+  CONSTRAINT ls_learningsequence_context_fk FOREIGN KEY (learning_context_id) REFERENCES learning_sequences_learningcontext (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+  `CREATE TABLE learning_sequences_coursesection (
+  id bigint NOT NULL AUTO_INCREMENT, created datetime(6) NOT NULL, modified datetime(6) NOT NULL,
+  hide_from_toc tinyint(1) NOT NULL, visible_to_staff_only tinyint(1) NOT NULL, course_context_id bigint NOT NULL,
+  usage_key varchar(255) NOT NULL, title varchar(1000) NOT NULL, ordering int unsigned NOT NULL,
+  PRIMARY KEY (id), UNIQUE KEY ls_coursesection_context_usage_key (course_context_id, usage_key),
+  KEY course_context_ordering_idx (course_context_id, ordering),
+  CONSTRAINT ls_coursesection_context_fk FOREIGN KEY (course_context_id) REFERENCES learning_sequences_coursecontext (learning_context_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+  `CREATE TABLE learning_sequences_coursesectionsequence (
+  id bigint NOT NULL AUTO_INCREMENT, created datetime(6) NOT NULL, modified datetime(6) NOT NULL,
+  hide_from_toc tinyint(1) NOT NULL, visible_to_staff_only tinyint(1) NOT NULL, course_context_id bigint NOT NULL,
+  section_id bigint NOT NULL, sequence_id bigint NOT NULL, inaccessible_after_due tinyint(1) NOT NULL,
+  ordering int unsigned NOT NULL,
+  PRIMARY KEY (id), UNIQUE KEY ls_css_context_ordering (course_context_id, ordering),
+  CONSTRAINT ls_css_context_fk FOREIGN KEY (course_context_id) REFERENCES learning_sequences_coursecontext (learning_context_id),
+  CONSTRAINT ls_css_section_fk FOREIGN KEY (section_id) REFERENCES learning_sequences_coursesection (id),
+  CONSTRAINT ls_css_sequence_fk FOREIGN KEY (sequence_id) REFERENCES learning_sequences_learningsequence (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+  `CREATE TABLE split_modulestore_django_splitmodulestorecourseindex (
+  id int NOT NULL AUTO_INCREMENT, objectid varchar(24) NOT NULL, course_id varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  org varchar(255) NOT NULL, draft_version varchar(24) NOT NULL, published_version varchar(24) NOT NULL,
+  library_version varchar(24) NOT NULL, wiki_slug varchar(255) NOT NULL, base_store varchar(20) NOT NULL,
+  edited_on datetime(6) NOT NULL, last_update datetime(6) NOT NULL, edited_by_id int NULL,
+  PRIMARY KEY (id), UNIQUE KEY objectid (objectid), UNIQUE KEY course_id (course_id), KEY org (org), KEY wiki_slug (wiki_slug)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+];
+
 /** Which openedx-core tagging schema: newest (migrations up to 0023) or before 0020 (no lineage). */
 export type TaggingSchema = 'newest' | 'legacy';
 
@@ -237,5 +285,5 @@ export interface SchemaOptions {
 export function lmsSchema(options: SchemaOptions = {}): string[] {
   const tagging = options.tagging ?? 'newest';
   return [AUTH_USER, AUTH_USERPROFILE, STUDENT_COURSEENROLLMENT, EXTERNAL_ID_TYPE, externalIdTable(options.uuids ?? 'char32'),
-    COURSE_OVERVIEW, taxonomyTable(tagging), tagTable(tagging), objectTagTable(tagging)];
+    COURSE_OVERVIEW, ...LEARNING_SEQUENCES, taxonomyTable(tagging), tagTable(tagging), objectTagTable(tagging)];
 }

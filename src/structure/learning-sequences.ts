@@ -1,0 +1,56 @@
+import type { LmsDatabase, SourceRow } from '../lms/database.js';
+import type { CourseStructure, StructureBlock, StructureSource } from './types.js';
+import { typeAndId } from './usage-key.js';
+
+type Pair = readonly [string, string];
+
+const SECTIONS = `SELECT lc.context_key, s.usage_key, s.title
+  FROM learning_sequences_coursesection s JOIN learning_sequences_learningcontext lc ON lc.id = s.course_context_id
+  WHERE lc.context_key IN (?) ORDER BY lc.context_key, s.ordering`;
+const SEQUENCES = `SELECT lc.context_key, sec.usage_key AS section_key, ls.usage_key, ls.title
+  FROM learning_sequences_coursesectionsequence css
+  JOIN learning_sequences_coursesection sec ON sec.id = css.section_id
+  JOIN learning_sequences_learningsequence ls ON ls.id = css.sequence_id
+  JOIN learning_sequences_learningcontext lc ON lc.id = css.course_context_id
+  WHERE lc.context_key IN (?) ORDER BY lc.context_key, css.ordering`;
+
+/** A course's outline being assembled: course block, then chapters, then sequentials. */
+class Outline {
+  readonly blocks = new Map<string, { type: string; id: string; displayName: string | null; children: Pair[] }>();
+  constructor(title: string | null) {
+    this.blocks.set('course', { type: 'course', id: 'course', displayName: title, children: [] });
+  }
+
+  add(usageKey: string, title: string, parentKey: string): void {
+    const pair = typeAndId(usageKey);
+    const parent = this.blocks.get(parentKey);
+    if (!pair || !parent) return;
+    parent.children.push(pair);
+    this.blocks.set(usageKey, { type: pair[0], id: pair[1], displayName: title, children: [] });
+  }
+
+  structure(): CourseStructure {
+    return { root: ['course', 'course'], blocks: [...this.blocks.values()] as StructureBlock[] };
+  }
+}
+
+/**
+ * Course outlines from MySQL's learning_sequences tables: the course, its chapters and
+ * sequentials with titles and order. No units, components, graded flags or edit times.
+ */
+export function learningSequencesSource(db: LmsDatabase): StructureSource {
+  return {
+    name: 'learning-sequences',
+    async structuresFor(courseKeys) {
+      if (courseKeys.length === 0) return new Map();
+      const contexts = await db.select('SELECT context_key, title FROM learning_sequences_learningcontext WHERE context_key IN (?)', [courseKeys]);
+      const outlines = new Map(contexts.map((row) => [String(row.context_key), new Outline(row.title == null ? null : String(row.title))]));
+      const add = (row: SourceRow, parentKey: string): void =>
+        outlines.get(String(row.context_key))?.add(String(row.usage_key), String(row.title), parentKey);
+      for (const row of await db.select(SECTIONS, [courseKeys])) add(row, 'course');
+      for (const row of await db.select(SEQUENCES, [courseKeys])) add(row, String(row.section_key));
+      return new Map([...outlines].map(([key, outline]) => [key, outline.structure()]));
+    },
+    close: async () => undefined,
+  };
+}

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createTestEventSink, type TestEventSink } from '../support/clickhouse.js';
+import { runAspects } from '../support/cli.js';
+import { fillCourses, fillOutlines, outlineSpec, type OutlineSpec } from '../support/course-fixture.js';
+import { createTestLms, type TestLms } from '../support/env.js';
+import { cliEnv, jsonSummary } from '../support/scenario.js';
+
+/** The course_blocks rows the contract expects for an outline (hand-computed numbering). */
+function expectedBlocks(spec: OutlineSpec): Record<string, string | number>[] {
+  const [, org = '', course = '', run = ''] = /^course-v1:([^+]+)\+([^+]+)\+([^+]+)$/.exec(spec.courseKey) ?? [];
+  const location = (type: string, id: string) => `block-v1:${org}+${course}+${run}+type@${type}+block@${id}`;
+  const json = (type: string, mode: string, section: number, subsection: number) =>
+    `{"course": "${course}", "run": "${run}", "block_type": "${type}", "detached": 0, "graded": 0, "completion_mode": "${mode}", "section": ${section}, "subsection": ${subsection}, "unit": 0, "tags": []}`;
+  const rows = [{ location: location('course', 'course'), display_name: spec.title, xblock_data_json: json('course', 'aggregator', 0, 0) }];
+  spec.chapters.forEach((chapter, c) => {
+    rows.push({ location: location('chapter', chapter.id), display_name: chapter.title, xblock_data_json: json('chapter', 'aggregator', c + 1, 0) });
+    chapter.sequentials.forEach((sequential, s) => {
+      rows.push({ location: location('sequential', sequential.id), display_name: sequential.title, xblock_data_json: json('sequential', 'aggregator', c + 1, s + 1) });
+    });
+  });
+  return rows.map((row, index) => ({ org, course_key: spec.courseKey, ...row, order: index + 1, edited_on: '' }));
+}
+
+describe('course_blocks from the learning_sequences outline, written with their course', () => {
+  let lms: TestLms;
+  let sink: TestEventSink;
+  let specs: OutlineSpec[];
+  before(async () => {
+    lms = await createTestLms();
+    await fillCourses(lms.db, 9);
+    // Course 7 has an old-style key: it has no outline and gets no blocks.
+    specs = [1, 2, 3, 4, 5, 6, 8, 9].map(outlineSpec);
+    await fillOutlines(lms.db, specs);
+    sink = await createTestEventSink();
+  });
+  after(async () => {
+    await sink.drop();
+    await lms.drop();
+  });
+
+  const dump = () => runAspects(['dump', '--object', 'course_overviews', '--sleep-time', '0', '--batch-size', '7', '--json'], cliEnv(lms, sink));
+  const blocks = () => sink.rows(`SELECT * FROM ${sink.database}.course_blocks ORDER BY course_key, \`order\``);
+
+  it('writes every outline block, numbered, with its course row\'s dump_id and time_last_dumped', async () => {
+    const result = await dump();
+    assert.equal(result.code, 0, result.stderr);
+    const expected = specs.flatMap(expectedBlocks);
+    assert.equal(jsonSummary(result).objects[0]?.child_rows_written && (jsonSummary(result).objects[0]?.child_rows_written as Record<string, number>).course_blocks, expected.length);
+    const stored = await blocks();
+    const courses = new Map((await sink.rows(`SELECT course_key, dump_id, time_last_dumped FROM ${sink.database}.course_overviews`))
+      .map((row) => [row.course_key, row]));
+    const byLocation = new Map(stored.map((row) => [row.location, row]));
+    assert.equal(stored.length, expected.length);
+    for (const want of expected) {
+      const row = byLocation.get(want.location) as Record<string, unknown>;
+      assert.ok(row, String(want.location));
+      for (const [column, value] of Object.entries(want)) assert.equal(row[column], value, `${String(want.location)} ${column}`);
+      const course = courses.get(want.course_key) as Record<string, unknown>;
+      assert.equal(row.dump_id, course.dump_id);
+      assert.equal(row.time_last_dumped, course.time_last_dumped);
+    }
+  });
+
+  it('a second run writes no blocks; a re-published course brings its blocks again', async () => {
+    const unchanged = await dump();
+    assert.equal(unchanged.code, 0, unchanged.stderr);
+    assert.deepEqual(jsonSummary(unchanged).objects[0]?.child_rows_written, {});
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const spec = specs[2] as OutlineSpec;
+    await lms.db.query('UPDATE course_overviews_courseoverview SET modified = UTC_TIMESTAMP(6) WHERE id = ?', [spec.courseKey]);
+    const republished = await dump();
+    assert.equal(republished.code, 0, republished.stderr);
+    assert.deepEqual(jsonSummary(republished).objects[0]?.child_rows_written, { course_blocks: expectedBlocks(spec).length });
+    const rows = await sink.rows(`SELECT count() AS n, uniqExact(dump_id) AS dumps FROM ${sink.database}.course_blocks WHERE course_key = '${spec.courseKey}'`);
+    assert.deepEqual(rows, [{ n: String(2 * expectedBlocks(spec).length), dumps: String(2) }]);
+  });
+});
