@@ -1,15 +1,13 @@
 /**
- * npm run bench: `aspects dump --object user_profile --force --sleep-time 0` against ClickHouse's
+ * Bench part 1: `aspects dump --object user_profile --force --sleep-time 0` against ClickHouse's
  * own server-side pull of the same rows (INSERT … SELECT … FROM mysql(…)), on the same data in
  * the same run, plus the tool's peak RSS at 50,000 and 200,000 rows.
- * Uses the test servers: ASPECTS_TEST_MYSQL_URL / 127.0.0.1:3306 / a throwaway mariadbd, and
- * ASPECTS_TEST_CLICKHOUSE_URL / a throwaway clickhouse-server.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { clickHouseSql, createTestEventSink, type TestEventSink } from '../test/support/clickhouse.js';
 import { BIN } from '../test/support/cli.js';
-import { createTestLms, stopTestServers, type TestLms } from '../test/support/env.js';
+import { createTestLms, type TestLms } from '../test/support/env.js';
 import { insertUsers } from '../test/support/lms-fixture.js';
 
 const TOTAL_ROWS = Number(process.env.BENCH_ROWS ?? 200_000);
@@ -26,7 +24,7 @@ function peakRssKb(pid: number): number {
 }
 
 /** Runs the CLI, timing it and sampling its peak RSS until it exits. */
-function timedDump(args: string[], env: Record<string, string>): Promise<{ seconds: number; peakMb: number }> {
+export function timedDump(args: string[], env: Record<string, string>): Promise<{ seconds: number; peakMb: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -66,7 +64,8 @@ async function serverSidePull(lms: TestLms, sink: TestEventSink): Promise<number
   return (performance.now() - started) / 1000;
 }
 
-async function main(): Promise<void> {
+/** Runs the user_profile benchmark and prints its figures. */
+export async function benchUserProfile(): Promise<void> {
   process.stderr.write(`bench: generating ${TOTAL_ROWS} users with profiles…\n`);
   const lms = await createTestLms();
   const sinks: TestEventSink[] = [];
@@ -103,8 +102,5 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(sinks.map((sink) => sink.drop()));
     await lms.drop();
-    await stopTestServers();
   }
 }
-
-await main();

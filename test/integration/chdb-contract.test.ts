@@ -8,13 +8,16 @@ import { parseMysqlUrl } from '../../src/config/urls.js';
 import { openLmsDatabase, type LmsDatabase } from '../../src/lms/database.js';
 import { readPage } from '../../src/lms/keyset.js';
 import { loadReferences } from '../../src/lms/references.js';
-import { encodeBatch, insertColumns, shapeRow } from '../../src/pipeline/shape.js';
+import { encodeBatch, encodeStamped, insertColumns, newStamp, shapeRow, withStampColumns } from '../../src/pipeline/shape.js';
+import { courseBlocks } from '../../src/sinks/course_blocks.js';
+import { structureFromDocument } from '../../src/structure/modulestore.js';
 import { SINKS } from '../../src/sinks/index.js';
 import { aspectsTables } from '../support/aspects-ddl.js';
 import { fillCourses } from '../support/course-fixture.js';
 import type { TestLms } from '../support/env.js';
 import { assertSameRows, expectedRows, TARGET_KEY } from '../support/expected.js';
 import { filledLms } from '../support/scenario.js';
+import { demoStructureDocument } from '../support/structures.js';
 import { fillTags } from '../support/tag-fixture.js';
 
 /** Bool comes back from the modern engine as JSON true/false; the contract wrote True/False. */
@@ -45,6 +48,25 @@ describe('rows fit the real Aspects schema on a modern ClickHouse (chdb)', () =>
     rmSync(folder, { recursive: true, force: true });
     await db.close();
     await lms.drop();
+  });
+
+  it('course_blocks: a demo course\'s blocks load into the real column types and read back unchanged', async () => {
+    const references = await loadReferences(['tagTree', 'objectTags'], db);
+    const course = 'course-v1:OpenedX+DemoX+DemoCourse';
+    const cells = courseBlocks.rowsOf(course, structureFromDocument(demoStructureDocument()), references);
+    const stamp = newStamp('2024-05-01 12:34:56.789012+00:00');
+    const csv = Buffer.concat(encodeStamped(cells.map((row) => ({ cells: row, stamp })))).toString('utf8');
+    const columns = withStampColumns(courseBlocks.columns).map((name) => `\`${name}\``).join(', ');
+    session.query(`INSERT INTO event_sink.course_blocks (${columns}) FORMAT CSV\n${csv}`);
+    const stored = session.query('SELECT * FROM event_sink.course_blocks ORDER BY `order`', 'JSONEachRow')
+      .split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.equal(stored.length, cells.length);
+    stored.forEach((row, index) => {
+      const written = cells[index] as { text: string }[];
+      courseBlocks.columns.forEach((name, column) => assert.equal(String(row[name]), written[column]?.text, `${name} of block ${index + 1}`));
+      assert.equal(row.dump_id, stamp.dumpId);
+      assert.equal(row.time_last_dumped, stamp.timeLastDumped);
+    });
   });
 
   for (const sink of SINKS) {
