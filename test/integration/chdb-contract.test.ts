@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Session } from 'chdb';
 import { parseMysqlUrl } from '../../src/config/urls.js';
 import { openLmsDatabase, type LmsDatabase } from '../../src/lms/database.js';
 import { readPage } from '../../src/lms/keyset.js';
@@ -13,6 +12,7 @@ import { courseBlocks } from '../../src/sinks/course_blocks.js';
 import { structureFromDocument } from '../../src/structure/modulestore.js';
 import { SINKS } from '../../src/sinks/index.js';
 import { aspectsTables } from '../support/aspects-ddl.js';
+import { openChdbSession, type ChdbSession } from '../support/chdb.js';
 import { fillCourses } from '../support/course-fixture.js';
 import type { TestLms } from '../support/env.js';
 import { assertSameRows, expectedRows, TARGET_KEY } from '../support/expected.js';
@@ -31,7 +31,7 @@ function asWritten(row: Record<string, unknown>): Record<string, unknown> {
 describe('rows fit the real Aspects schema on a modern ClickHouse (chdb)', () => {
   let lms: TestLms;
   let db: LmsDatabase;
-  let session: Session;
+  let session: ChdbSession;
   let folder: string;
   before(async () => {
     lms = await filledLms({ users: 150 });
@@ -39,7 +39,7 @@ describe('rows fit the real Aspects schema on a modern ClickHouse (chdb)', () =>
     await fillTags(lms.db, 'newest', [...courses, 'block-v1:OpenedX+DemoX+DemoCourse+type@html+block@x']);
     db = openLmsDatabase(parseMysqlUrl(lms.url));
     folder = mkdtempSync(join(tmpdir(), 'aspects-chdb-'));
-    session = new Session(folder);
+    session = await openChdbSession(folder);
     session.query('CREATE DATABASE event_sink');
     for (const ddl of Object.values(aspectsTables('event_sink'))) session.query(ddl);
   });
