@@ -9,7 +9,6 @@ import type { Reporter } from '../output/reporter.js';
 import { filterFor } from './filters.js';
 import type { ObjectPlan } from './plan.js';
 import { learningSequencesSource } from '../structure/learning-sequences.js';
-import { modulestoreSource } from '../structure/modulestore.js';
 import type { StructureSource } from '../structure/types.js';
 import type { DumpRequest } from './request.js';
 import { runDump } from './run-dump.js';
@@ -45,9 +44,14 @@ async function checkClickHouse(target: ClickHouseTarget, database: string, plan:
   }
 }
 
-/** The course structure source the settings choose: the modulestore when configured, else MySQL. */
-function openStructureSource(lms: LmsDatabase, settings: Settings): StructureSource {
-  return settings.modulestore ? modulestoreSource(lms, settings.modulestore) : learningSequencesSource(lms);
+/**
+ * The course structure source the settings choose: the modulestore when configured, else MySQL.
+ * The MongoDB driver is loaded only then (it is a tenth of a second of start-up).
+ */
+async function openStructureSource(lms: LmsDatabase, settings: Settings): Promise<StructureSource> {
+  if (!settings.modulestore) return learningSequencesSource(lms);
+  const { modulestoreSource } = await import('../structure/modulestore.js');
+  return modulestoreSource(lms, settings.modulestore);
 }
 
 /** Opens both connections, checks them, dumps every planned object and closes everything. */
@@ -64,7 +68,7 @@ export async function executeDump(
     const database = settings.clickhouse.database;
     if (!(request.dryRun && request.force)) await checkClickHouse(clickhouse, database, plan);
     lms = await connectLms(settings.mysql);
-    structures = plan.sinks.some((sink) => sink.children?.length) ? openStructureSource(lms, settings) : undefined;
+    structures = plan.sinks.some((sink) => sink.children?.length) ? await openStructureSource(lms, settings) : undefined;
     const result = await runDump(targets, request, { lms, clickhouse, database, reporter, signal, structures });
     const status = result.error === undefined ? 'success' : result.error instanceof Interrupted ? 'interrupted' : 'failed';
     const summary: DumpSummary = {

@@ -46,7 +46,7 @@ export function structureFromDocument(document: Document): CourseStructure {
  * index, then the structure documents from MongoDB (two lookups per batch of courses).
  */
 export function modulestoreSource(db: LmsDatabase, location: ModulestoreLocation): StructureSource {
-  const client = new MongoClient(location.url, { serverSelectionTimeoutMS: 10_000 });
+  const client = new MongoClient(location.url, { serverSelectionTimeoutMS: 5_000 });
   const structures = client.db().collection(`${location.collectionPrefix}.structures`);
   return {
     name: 'modulestore',

@@ -5,6 +5,7 @@ import { runAspects } from '../support/cli.js';
 import { fillCourses, fillOutlines, outlineSpec, type OutlineSpec } from '../support/course-fixture.js';
 import { createTestLms, type TestLms } from '../support/env.js';
 import { cliEnv, jsonSummary } from '../support/scenario.js';
+import { freePort } from '../support/servers.js';
 
 /** The course_blocks rows the contract expects for an outline (hand-computed numbering). */
 function expectedBlocks(spec: OutlineSpec): Record<string, string | number>[] {
@@ -74,5 +75,30 @@ describe('course_blocks from the learning_sequences outline, written with their 
     assert.deepEqual(jsonSummary(republished).objects[0]?.child_rows_written, { course_blocks: expectedBlocks(spec).length });
     const rows = await sink.rows(`SELECT count() AS n, uniqExact(dump_id) AS dumps FROM ${sink.database}.course_blocks WHERE course_key = '${spec.courseKey}'`);
     assert.deepEqual(rows, [{ n: String(2 * expectedBlocks(spec).length), dumps: String(2) }]);
+  });
+});
+
+describe('course_blocks from the split modulestore', () => {
+  it('an unreachable MongoDB stops the run before any course row is written (no course without its blocks)', async () => {
+    const lms = await createTestLms();
+    const sink = await createTestEventSink();
+    try {
+      const keys = await fillCourses(lms.db, 3);
+      await lms.db.query(`INSERT INTO split_modulestore_django_splitmodulestorecourseindex
+        (objectid, course_id, org, draft_version, published_version, library_version, wiki_slug, base_store, edited_on, last_update)
+        VALUES ?`, [keys.map((key, i) => [`65f1a2b3c4d5e6f70819200${i}`, key, 'org', '', `65f1a2b3c4d5e6f70819300${i}`, '', key, 'mongodb', '2024-01-01', '2024-01-01'])]);
+      const port = await freePort();
+      const secret = 'mongo-Pa55';
+      const result = await runAspects(['dump', '--object', 'course_overviews', '--sleep-time', '0', '--retries', '0',
+        '--modulestore-url', `mongodb://reader:${secret}@127.0.0.1:${port}/openedx`], cliEnv(lms, sink));
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /aspects: course_overviews failed: .*nothing of course_overviews was written; run the same command again/);
+      assert.ok(!result.stderr.includes(secret));
+      assert.equal(await sink.count('course_overviews'), 0);
+      assert.equal(await sink.count('course_blocks'), 0);
+    } finally {
+      await sink.drop();
+      await lms.drop();
+    }
   });
 });
