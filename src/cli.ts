@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { redact } from './config/secrets.js';
 import { dumpCommand } from './commands/dump.js';
+import { retireCommand } from './commands/retire.js';
 import type { CommandContext } from './commands/context.js';
 import { AspectsError, EXIT_CODES, messageOf } from './errors.js';
 import { writeLine } from './output/streams.js';
@@ -28,6 +29,7 @@ const ROOT_HELP = `
 Examples:
   $ aspects dump --object course_enrollment --mysql-url mysql://reader:pw@127.0.0.1:3306/edxapp
   $ ASPECTS_ENABLE_PII=true aspects dump --object all --config /openedx/config/lms.yml
+  $ aspects retire --pending --config /openedx/config/lms.yml
   $ aspects dump --help
 
 Exit codes:
@@ -53,6 +55,7 @@ export function buildProgram(context: CommandContext): Command {
       writeErr: (text) => context.streams.stderr.write(redact(text)),
     });
   program.addCommand(dumpCommand(context));
+  program.addCommand(retireCommand(context));
   program.exitOverride();
   for (const command of program.commands) command.exitOverride();
   return program;

@@ -59,11 +59,18 @@ export function parseMysqlUrl(value: string): MysqlLocation {
   };
 }
 
-/** Parses http(s)://[user:pass@]host:port; credentials in the URL are split off. */
+/**
+ * Parses http(s)://[user:pass@]host:port (credentials split off), or chdb:PATH for the embedded
+ * engine on a folder.
+ */
 export function parseClickHouseUrl(value: string): ClickHouseLocation {
+  if (value.startsWith('chdb:')) {
+    if (value.length === 'chdb:'.length) throw new UsageError('chdb: needs a folder, e.g. chdb:./aspects-data');
+    return { url: value };
+  }
   const url = parseUrl(value, 'ClickHouse URL');
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`ClickHouse URL must start with http:// or https:// (got ${url.protocol}//)`);
+    throw new UsageError(`ClickHouse URL must start with http://, https:// or chdb: (got ${url.protocol}//)`);
   }
   if (!url.hostname) throw new UsageError('ClickHouse URL has no host');
   portOf(url, 8123, 'ClickHouse URL');

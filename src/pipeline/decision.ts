@@ -20,6 +20,8 @@ export const FORCED = decision(true, 'forced with --force');
 export const NEW_ROW = decision(true, 'not present in ClickHouse');
 /** changed-rows: ClickHouse's newest row differs. */
 export const CHANGED_ROW = decision(true, 'changed since the last dump');
+/** A PII row of a user the LMS has retired: never written. */
+export const RETIRED_USER = decision(false, 'user retired in the LMS');
 /** changed-rows: ClickHouse's newest row is identical. */
 export const UNCHANGED_ROW = decision(false, 'unchanged since the last dump');
 

@@ -1,4 +1,4 @@
-import { ServerTarget } from '../clickhouse/server.js';
+import { openClickHouse } from '../clickhouse/open.js';
 import { qualifiedTable } from '../clickhouse/sql.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
 import type { Settings } from '../config/settings.js';
@@ -61,7 +61,7 @@ export async function executeDump(
   if (!settings.mysql) throw new UsageError('no LMS database configured: pass --mysql-url or set ASPECTS_MYSQL_URL');
   const targets = plan.sinks.map((sink) => ({ sink, filter: filterFor(sink, request.filter) }));
   for (const skipped of plan.skipped) reporter.notice(`skipping ${skipped.object}: ${skipped.reason}`);
-  const clickhouse = new ServerTarget(settings.clickhouse);
+  const clickhouse = await openClickHouse(settings.clickhouse);
   let lms: LmsDatabase | undefined;
   let structures: StructureSource | undefined;
   try {

@@ -4,13 +4,14 @@ import { AspectsError, Interrupted, RuntimeFailure, messageOf } from '../errors.
 import type { LmsDatabase } from '../lms/database.js';
 import { countRows, readPage, type Key, type RowFilter } from '../lms/keyset.js';
 import { loadReferences, type References } from '../lms/references.js';
+import { retiredUserIds } from '../lms/retired-users.js';
 import { isTransientMysqlError } from '../lms/transient.js';
 import type { Reporter } from '../output/reporter.js';
 import type { Sink } from '../sinks/types.js';
 import { isTransientStructureError } from '../structure/transient.js';
 import type { CourseStructure, StructureSource } from '../structure/types.js';
 import { nowPythonDatetime } from '../format/datetime.js';
-import type { Decision } from './decision.js';
+import { RETIRED_USER, type Decision } from './decision.js';
 import { openIncremental, type Incremental } from './incremental.js';
 import { pause } from './pacing.js';
 import type { DumpRequest } from './request.js';
@@ -56,6 +57,7 @@ class ObjectDump {
   readonly summary: ObjectSummary;
   private references: References | undefined;
   private incremental: Incremental | undefined;
+  private retiredUsers: ReadonlySet<number> | undefined;
 
   private readonly sink: Sink;
   private readonly filter: RowFilter;
@@ -79,19 +81,33 @@ class ObjectDump {
     return withRetry(operation, isTransientClickHouse, this.request.retry, this.retrying(what));
   }
 
+  private note(row: ShapedRow, decision: Decision): void {
+    countDecision(this.summary, decision);
+    if (this.request.explain) this.ctx.reporter.decision(this.sink.name, row.key, decision);
+    if (!decision.dump) this.summary.rows_unchanged += 1;
+  }
+
+  /** Rows of retired users are dropped (and counted) before anything else is decided. */
+  private withoutRetiredUsers(rows: readonly ShapedRow[]): ShapedRow[] {
+    const column = this.sink.columns.findIndex((each) => each.name === this.sink.userColumn);
+    if (column < 0 || !this.retiredUsers) return [...rows];
+    return rows.filter((row) => {
+      const retired = this.retiredUsers?.has(Number(row.cells[column]?.text));
+      if (retired) this.note(row, RETIRED_USER);
+      return !retired;
+    });
+  }
+
   /** The rows of a batch that are out of date; every decision is counted and, if asked, reported. */
   private async pending(rows: readonly ShapedRow[]): Promise<readonly ShapedRow[]> {
+    const candidates = this.withoutRetiredUsers(rows);
     const incremental = this.incremental as Incremental;
-    const decisions = await this.callClickHouse(() => incremental.decide(rows), 'ClickHouse lookup');
-    const pending: ShapedRow[] = [];
-    rows.forEach((row, index) => {
+    const decisions = await this.callClickHouse(() => incremental.decide(candidates), 'ClickHouse lookup');
+    return candidates.filter((row, index) => {
       const decision = decisions[index] as Decision;
-      countDecision(this.summary, decision);
-      if (this.request.explain) this.ctx.reporter.decision(this.sink.name, row.key, decision);
-      if (decision.dump) pending.push(row);
-      else this.summary.rows_unchanged += 1;
+      this.note(row, decision);
+      return decision.dump;
     });
-    return pending;
   }
 
   private async write(table: string, columns: readonly string[], rows: readonly StampedRow[]): Promise<void> {
@@ -158,6 +174,7 @@ class ObjectDump {
   async run(): Promise<void> {
     const { lms, reporter, signal } = this.ctx;
     this.references = await this.readMysql(() => loadReferences(this.sink.references ?? [], lms));
+    if (this.sink.userColumn) this.retiredUsers = await this.readMysql(() => retiredUserIds(lms));
     const { clickhouse, database } = this.ctx;
     this.incremental = await this.callClickHouse(
       () => openIncremental(this.sink, this.request.force, clickhouse, database), 'ClickHouse lookup');

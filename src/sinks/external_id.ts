@@ -6,6 +6,7 @@ export const externalId = defineSink({
   name: 'external_id',
   table: 'external_id',
   pii: true,
+  userColumn: 'user_id',
   description: 'external (xAPI, LTI, Caliper) user ids with username (PII)',
   source: {
     from: 'external_user_ids_externalid e'

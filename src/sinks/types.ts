@@ -69,6 +69,8 @@ export interface Sink {
   readonly table: string;
   /** Holds personal data: dumped only when PII is enabled. */
   readonly pii: boolean;
+  /** The column holding the user id: rows of retired users are never written. */
+  readonly userColumn?: string;
   /** One line for `--help` and README. */
   readonly description: string;
   readonly source: SourceSpec;

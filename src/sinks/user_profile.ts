@@ -13,6 +13,7 @@ export const userProfile = defineSink({
   name: 'user_profile',
   table: 'user_profile',
   pii: true,
+  userColumn: 'user_id',
   description: 'learner profiles with username and email (PII)',
   source: {
     from: 'auth_userprofile p LEFT JOIN auth_user u ON u.id = p.user_id',

@@ -203,6 +203,32 @@ const LEARNING_SEQUENCES = [
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
 ];
 
+const RETIREMENT = [
+  `CREATE TABLE user_api_retirementstate (
+  id int NOT NULL AUTO_INCREMENT, state_name varchar(30) NOT NULL, state_execution_order smallint NOT NULL,
+  is_dead_end_state tinyint(1) NOT NULL, required tinyint(1) NOT NULL,
+  PRIMARY KEY (id), UNIQUE KEY state_name (state_name), UNIQUE KEY state_execution_order (state_execution_order),
+  KEY user_api_retirementstate_is_dead_end_state (is_dead_end_state)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+  `CREATE TABLE user_api_userretirementstatus (
+  id int NOT NULL AUTO_INCREMENT, created datetime(6) NOT NULL, modified datetime(6) NOT NULL,
+  original_username varchar(150) NOT NULL, original_email varchar(254) NOT NULL, original_name varchar(255) NOT NULL,
+  retired_username varchar(150) NOT NULL, retired_email varchar(254) NOT NULL, responses longtext NOT NULL,
+  current_state_id int NOT NULL, last_state_id int NOT NULL, user_id int NOT NULL,
+  PRIMARY KEY (id), UNIQUE KEY user_id (user_id), KEY original_username (original_username),
+  KEY original_email (original_email), KEY original_name (original_name), KEY retired_username (retired_username),
+  KEY retired_email (retired_email),
+  CONSTRAINT user_api_userretirementstatus_current_state_fk FOREIGN KEY (current_state_id) REFERENCES user_api_retirementstate (id),
+  CONSTRAINT user_api_userretirementstatus_last_state_fk FOREIGN KEY (last_state_id) REFERENCES user_api_retirementstate (id),
+  CONSTRAINT user_api_userretirementstatus_user_fk FOREIGN KEY (user_id) REFERENCES auth_user (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+  `CREATE TABLE user_api_userretirementrequest (
+  id int NOT NULL AUTO_INCREMENT, created datetime(6) NOT NULL, modified datetime(6) NOT NULL, user_id int NOT NULL,
+  PRIMARY KEY (id), UNIQUE KEY user_id (user_id),
+  CONSTRAINT user_api_userretirementrequest_user_fk FOREIGN KEY (user_id) REFERENCES auth_user (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+];
+
 /** Which openedx-core tagging schema: newest (migrations up to 0023) or before 0020 (no lineage). */
 export type TaggingSchema = 'newest' | 'legacy';
 
@@ -285,5 +311,5 @@ export interface SchemaOptions {
 export function lmsSchema(options: SchemaOptions = {}): string[] {
   const tagging = options.tagging ?? 'newest';
   return [AUTH_USER, AUTH_USERPROFILE, STUDENT_COURSEENROLLMENT, EXTERNAL_ID_TYPE, externalIdTable(options.uuids ?? 'char32'),
-    COURSE_OVERVIEW, ...LEARNING_SEQUENCES, taxonomyTable(tagging), tagTable(tagging), objectTagTable(tagging)];
+    COURSE_OVERVIEW, ...LEARNING_SEQUENCES, ...RETIREMENT, taxonomyTable(tagging), tagTable(tagging), objectTagTable(tagging)];
 }

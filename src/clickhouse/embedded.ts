@@ -1,0 +1,50 @@
+import { UsageError, messageOf } from '../errors.js';
+import { firstLine } from './classify.js';
+import { quoteIdentifier } from './sql.js';
+import { ClickHouseFailure, type ClickHouseRow, type ClickHouseTarget } from './target.js';
+
+/** The part of chdb's Session the tool uses. */
+export interface ChdbSession {
+  query(sql: string, format?: string): string;
+  close(): void;
+}
+
+/**
+ * Opens chdb's embedded ClickHouse engine on the folder `path`. chdb is optional (its npm package
+ * carries a 500 MB engine), so it is loaded only here.
+ */
+export async function openChdbSession(path: string): Promise<ChdbSession> {
+  const packageName = 'chdb';
+  let chdb: { Session: new (path: string) => ChdbSession };
+  try {
+    chdb = (await import(packageName)) as typeof chdb;
+  } catch {
+    throw new UsageError('the embedded ClickHouse needs the chdb package: run `npm install chdb` where aspects is installed');
+  }
+  return new chdb.Session(path);
+}
+
+/** Runs one statement, turning engine errors into ClickHouseFailure (never transient in-process). */
+function run(session: ChdbSession, sql: string, format?: string): string {
+  try {
+    return session.query(sql, format);
+  } catch (error) {
+    throw new ClickHouseFailure(firstLine(messageOf(error).replace(/^Query failed: /, '')), false);
+  }
+}
+
+/** ClickHouse embedded in this process (chdb), on a folder: `--clickhouse-url chdb:PATH`. */
+export async function openEmbeddedTarget(path: string): Promise<ClickHouseTarget> {
+  const session = await openChdbSession(path);
+  return {
+    description: `chdb:${path}`,
+    ping: async () => { run(session, 'SELECT 1'); },
+    query: async (sql) => run(session, sql, 'JSONEachRow').split('\n').filter(Boolean).map((line) => JSON.parse(line) as ClickHouseRow),
+    command: async (sql) => { run(session, sql); },
+    insertCsv: async (table, columns, csv) => {
+      const body = Buffer.concat(csv).toString('utf8');
+      run(session, `INSERT INTO ${table} (${columns.map(quoteIdentifier).join(', ')}) FORMAT CSV\n${body}`);
+    },
+    close: async () => session.close(),
+  };
+}

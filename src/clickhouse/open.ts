@@ -1,0 +1,10 @@
+import type { ClickHouseSettings } from '../config/settings.js';
+import { openEmbeddedTarget } from './embedded.js';
+import { ServerTarget } from './server.js';
+import type { ClickHouseTarget } from './target.js';
+
+/** The ClickHouse destination the settings name: a server over HTTP, or `chdb:PATH` embedded. */
+export async function openClickHouse(settings: ClickHouseSettings): Promise<ClickHouseTarget> {
+  if (settings.url.startsWith('chdb:')) return openEmbeddedTarget(settings.url.slice('chdb:'.length));
+  return new ServerTarget(settings);
+}

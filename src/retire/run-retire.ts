@@ -1,0 +1,120 @@
+import { openClickHouse } from '../clickhouse/open.js';
+import { isIdentifier, qualifiedTable } from '../clickhouse/sql.js';
+import type { ClickHouseTarget } from '../clickhouse/target.js';
+import type { Settings } from '../config/settings.js';
+import { RuntimeFailure, UsageError, messageOf } from '../errors.js';
+import { openLmsDatabase, type LmsDatabase } from '../lms/database.js';
+import { retiredUserIds } from '../lms/retired-users.js';
+import { countUserRows, deleteMethod, deleteUsers, usersWithRows, type DeleteMethod } from './delete.js';
+import { idsOfUsernames, type RetireSelection } from './select.js';
+
+/** A validated `aspects retire` request. */
+export interface RetireRequest {
+  readonly selection: RetireSelection;
+  /** Count what would be deleted, delete nothing. */
+  readonly dryRun: boolean;
+  /** How long to wait for an ALTER … DELETE mutation, seconds. */
+  readonly waitSeconds: number;
+}
+
+/** What happened in one PII table. */
+export interface TableResult {
+  table: string;
+  status: 'deleted' | 'would-delete' | 'missing' | 'failed';
+  /** Rows of the selected users before the delete. */
+  rows_matched: number;
+  /** Rows of the selected users after the delete (null with --dry-run or a missing table). */
+  rows_remaining: number | null;
+  method?: string;
+}
+
+/** The result of one `aspects retire` run (printed as text, or as JSON with --json). */
+export interface RetireSummary {
+  command: 'retire';
+  dry_run: boolean;
+  status: 'success' | 'failed';
+  users: number[];
+  tables: TableResult[];
+  warnings: string[];
+}
+
+async function existingTables(target: ClickHouseTarget, database: string, tables: readonly string[], summary: RetireSummary): Promise<string[]> {
+  const existing: string[] = [];
+  for (const table of tables) {
+    const [row] = await target.query(`EXISTS TABLE ${qualifiedTable(database, table)}`);
+    if (Number(Object.values(row ?? {})[0]) === 1) existing.push(table);
+    else {
+      summary.warnings.push(`PII table ${database}.${table} does not exist; skipped`);
+      summary.tables.push({ table, status: 'missing', rows_matched: 0, rows_remaining: null });
+    }
+  }
+  return existing;
+}
+
+/** Every selected user id: explicit ids, looked-up usernames, and retired users still in ClickHouse. */
+async function selectedUsers(
+  lms: LmsDatabase | undefined, selection: RetireSelection, target: ClickHouseTarget, database: string, tables: readonly string[],
+): Promise<number[]> {
+  const ids = new Set(selection.userIds);
+  if (lms) for (const id of await idsOfUsernames(lms, selection.usernames)) ids.add(id);
+  if (lms && selection.pending) {
+    const retired = [...(await retiredUserIds(lms))];
+    for (const table of tables) for (const id of await usersWithRows(target, database, table, retired)) ids.add(id);
+  }
+  return [...ids].sort((a, b) => a - b);
+}
+
+/** Deletes the users' rows from one table (or, without a method, only counts them: --dry-run). */
+async function retireFromTable(
+  target: ClickHouseTarget, database: string, table: string, users: readonly number[], method: DeleteMethod | undefined, waitSeconds: number,
+): Promise<TableResult> {
+  const matched = await countUserRows(target, database, table, users);
+  if (method === undefined) return { table, status: 'would-delete', rows_matched: matched, rows_remaining: null };
+  if (matched > 0) await deleteUsers(target, method, database, table, users, waitSeconds * 1000);
+  const remaining = await countUserRows(target, database, table, users);
+  return { table, status: remaining === 0 ? 'deleted' : 'failed', rows_matched: matched, rows_remaining: remaining, method };
+}
+
+async function connect(settings: Settings, needsLms: boolean): Promise<{ target: ClickHouseTarget; lms?: LmsDatabase }> {
+  if (needsLms && !settings.mysql) throw new UsageError('--usernames and --pending read the LMS database: pass --mysql-url or set ASPECTS_MYSQL_URL');
+  const target = await openClickHouse(settings.clickhouse);
+  try {
+    await target.ping();
+  } catch (error) {
+    await target.close().catch(() => undefined);
+    throw new RuntimeFailure(`cannot connect to ClickHouse ${target.description}: ${messageOf(error)}`);
+  }
+  return { target, lms: needsLms && settings.mysql ? openLmsDatabase(settings.mysql) : undefined };
+}
+
+/**
+ * Removes the selected users' rows from every PII table, waits until the deletion is complete,
+ * then counts what is left: the run fails unless no row of theirs remains anywhere.
+ */
+export async function executeRetire(settings: Settings, request: RetireRequest): Promise<{ summary: RetireSummary; error?: RuntimeFailure }> {
+  for (const table of settings.piiModels) {
+    if (!isIdentifier(table)) throw new UsageError(`EVENT_SINK_CLICKHOUSE_PII_MODELS names ${JSON.stringify(table)}, which is not a table name`);
+  }
+  const { selection } = request;
+  const { target, lms } = await connect(settings, selection.usernames.length > 0 || selection.pending);
+  const database = settings.clickhouse.database;
+  const summary: RetireSummary = { command: 'retire', dry_run: request.dryRun, status: 'success', users: [], tables: [], warnings: [] };
+  try {
+    const tables = await existingTables(target, database, settings.piiModels, summary);
+    summary.users = await selectedUsers(lms, selection, target, database, tables);
+    if (summary.users.length > 0) {
+      const method = request.dryRun ? undefined : await deleteMethod(target);
+      for (const table of tables) {
+        summary.tables.push(await retireFromTable(target, database, table, summary.users, method, request.waitSeconds));
+      }
+    }
+    const left = summary.tables.filter((result) => result.status === 'failed');
+    if (left.length === 0) return { summary };
+    summary.status = 'failed';
+    const where = left.map((result) => `${result.rows_remaining} in ${database}.${result.table}`).join(', ');
+    return { summary, error: new RuntimeFailure(`rows of the retired users remain after the delete: ${where}`) };
+  } finally {
+    await lms?.close().catch(() => undefined);
+    await target.close().catch(() => undefined);
+  }
+}
