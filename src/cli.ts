@@ -34,7 +34,7 @@ Examples:
 
 Exit codes:
   ${EXIT_CODES.success}    success
-  ${EXIT_CODES.runtime}    runtime failure (the message names the object and the --start-pk to resume from)
+  ${EXIT_CODES.runtime}    runtime failure (dump: the message names the --start-pk to resume from; retire: rows remain)
   ${EXIT_CODES.usage}    usage or configuration error; nothing was written
   ${EXIT_CODES.interrupted}  interrupted by SIGINT/SIGTERM after the current batch finished`;
 

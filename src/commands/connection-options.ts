@@ -6,7 +6,7 @@ export function addConnectionOptions(command: Command): Command {
   return command
     .option('--config <file>', 'JSON or YAML settings file with the plugin\'s keys (env ASPECTS_CONFIG)')
     .option('--mysql-url <url>', 'LMS database, mysql://user:password@host:3306/edxapp (env ASPECTS_MYSQL_URL)')
-    .option('--clickhouse-url <url>', `ClickHouse HTTP URL (env ASPECTS_CLICKHOUSE_URL; default ${DEFAULTS.clickhouseUrl})`)
+    .option('--clickhouse-url <url>', `ClickHouse HTTP URL, or chdb:FOLDER for the embedded engine (env ASPECTS_CLICKHOUSE_URL; default ${DEFAULTS.clickhouseUrl})`)
     .option('--clickhouse-username <name>', `ClickHouse user (env ASPECTS_CLICKHOUSE_USERNAME; default ${DEFAULTS.clickhouseUsername})`)
     // No default shown: a password never appears in help.
     .addOption(new Option('--clickhouse-password <password>', 'ClickHouse password (env ASPECTS_CLICKHOUSE_PASSWORD)'))
