@@ -3,6 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { redact } from './config/secrets.js';
 import { dumpCommand } from './commands/dump.js';
 import { retireCommand } from './commands/retire.js';
+import { schemaCommand } from './commands/schema.js';
+import { statusCommand } from './commands/status.js';
+import { queryCommand } from './commands/query.js';
 import type { CommandContext } from './commands/context.js';
 import { AspectsError, EXIT_CODES, messageOf } from './errors.js';
 import { writeLine } from './output/streams.js';
@@ -36,6 +39,7 @@ Exit codes:
   ${EXIT_CODES.success}    success
   ${EXIT_CODES.runtime}    runtime failure (dump: the message names the --start-pk to resume from; retire: rows remain)
   ${EXIT_CODES.usage}    usage or configuration error; nothing was written
+  ${EXIT_CODES.stale}    schema status: the schema drifts; status --fail-on-stale: ClickHouse is behind the LMS
   ${EXIT_CODES.interrupted}  interrupted by SIGINT/SIGTERM after the current batch finished`;
 
 function packageVersion(): string {
@@ -56,8 +60,14 @@ export function buildProgram(context: CommandContext): Command {
     });
   program.addCommand(dumpCommand(context));
   program.addCommand(retireCommand(context));
-  program.exitOverride();
-  for (const command of program.commands) command.exitOverride();
+  program.addCommand(schemaCommand(context));
+  program.addCommand(statusCommand(context));
+  program.addCommand(queryCommand(context));
+  const overrideExits = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(overrideExits);
+  };
+  overrideExits(program);
   return program;
 }
 

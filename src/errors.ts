@@ -3,6 +3,7 @@ export const EXIT_CODES = Object.freeze({
   success: 0,
   runtime: 1,
   usage: 2,
+  stale: 3,
   interrupted: 130,
 } as const);
 
@@ -32,6 +33,13 @@ export class RuntimeFailure extends AspectsError {
 
 /** A source row that cannot be written in the contract's format (e.g. a malformed UUID). */
 export class DataError extends RuntimeFailure {}
+
+/** The checked state is not what it should be (schema drift, stale data): exit 3. */
+export class Drift extends AspectsError {
+  constructor(message: string) {
+    super(message, EXIT_CODES.stale);
+  }
+}
 
 /** The run stopped on SIGINT/SIGTERM after the current batch: exit 130. */
 export class Interrupted extends AspectsError {

@@ -1,3 +1,4 @@
+import { RuntimeFailure, messageOf } from '../errors.js';
 import type { ClickHouseSettings } from '../config/settings.js';
 import { openEmbeddedTarget } from './embedded.js';
 import { ServerTarget } from './server.js';
@@ -7,4 +8,16 @@ import type { ClickHouseTarget } from './target.js';
 export async function openClickHouse(settings: ClickHouseSettings): Promise<ClickHouseTarget> {
   if (settings.url.startsWith('chdb:')) return openEmbeddedTarget(settings.url.slice('chdb:'.length));
   return new ServerTarget(settings);
+}
+
+/** Opens the destination and checks it answers; one clear failure otherwise. */
+export async function connectClickHouse(settings: ClickHouseSettings): Promise<ClickHouseTarget> {
+  const target = await openClickHouse(settings);
+  try {
+    await target.ping();
+    return target;
+  } catch (error) {
+    await target.close().catch(() => undefined);
+    throw new RuntimeFailure(`cannot connect to ClickHouse ${target.description}: ${messageOf(error)}`);
+  }
 }

@@ -11,7 +11,7 @@ export interface Incremental {
 }
 
 /** The newest time_last_dumped per key, in one grouped query for the whole run. */
-async function lastDumpTimes(target: ClickHouseTarget, database: string, sink: Sink): Promise<Map<string, string>> {
+export async function lastDumpTimes(target: ClickHouseTarget, database: string, sink: Sink): Promise<Map<string, string>> {
   const key = quoteIdentifier(sink.incremental.targetKey);
   const rows = await target.query(
     `SELECT ${key} AS dump_key, max(time_last_dumped) AS last_dump FROM ${qualifiedTable(database, sink.table)} GROUP BY ${key}`);

@@ -1,8 +1,8 @@
-import { openClickHouse } from '../clickhouse/open.js';
+import { connectClickHouse } from '../clickhouse/open.js';
 import { isIdentifier, qualifiedTable } from '../clickhouse/sql.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
 import type { Settings } from '../config/settings.js';
-import { RuntimeFailure, UsageError, messageOf } from '../errors.js';
+import { RuntimeFailure, UsageError } from '../errors.js';
 import { openLmsDatabase, type LmsDatabase } from '../lms/database.js';
 import { retiredUserIds } from '../lms/retired-users.js';
 import { countUserRows, deleteMethod, deleteUsers, usersWithRows, type DeleteMethod } from './delete.js';
@@ -77,13 +77,7 @@ async function retireFromTable(
 
 async function connect(settings: Settings, needsLms: boolean): Promise<{ target: ClickHouseTarget; lms?: LmsDatabase }> {
   if (needsLms && !settings.mysql) throw new UsageError('--usernames and --pending read the LMS database: pass --mysql-url or set ASPECTS_MYSQL_URL');
-  const target = await openClickHouse(settings.clickhouse);
-  try {
-    await target.ping();
-  } catch (error) {
-    await target.close().catch(() => undefined);
-    throw new RuntimeFailure(`cannot connect to ClickHouse ${target.description}: ${messageOf(error)}`);
-  }
+  const target = await connectClickHouse(settings.clickhouse);
   return { target, lms: needsLms && settings.mysql ? openLmsDatabase(settings.mysql) : undefined };
 }
 

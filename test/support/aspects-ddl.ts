@@ -46,6 +46,12 @@ export function aspectsTables(database: string): Record<string, string> {
     taxonomy: `CREATE TABLE ${database}.taxonomy (
       id Int32 NOT NULL, name String NOT NULL, dump_id UUID NOT NULL, time_last_dumped String NOT NULL
     ) ENGINE = ReplacingMergeTree PRIMARY KEY (id, time_last_dumped) ORDER BY (id, time_last_dumped)`,
+    load_test_runs: `CREATE TABLE ${database}.load_test_runs (
+      run_id String NOT NULL, timestamp DateTime DEFAULT now(), event_type String NOT NULL, extra String NOT NULL
+    ) ENGINE = MergeTree PRIMARY KEY (run_id, timestamp) ORDER BY (run_id, timestamp) SETTINGS index_granularity = 8192`,
+    load_test_stats: `CREATE TABLE ${database}.load_test_stats (
+      run_id String NOT NULL, timestamp DateTime DEFAULT now(), stats String NOT NULL
+    ) ENGINE = MergeTree PRIMARY KEY (run_id, timestamp) ORDER BY (run_id, timestamp) SETTINGS index_granularity = 8192`,
     object_tag: `CREATE TABLE ${database}.object_tag (
       id Int32 NOT NULL, object_id String NOT NULL, taxonomy Int32 NOT NULL, tag Int32, _value String NOT NULL,
       _export_id String NOT NULL, lineage String NOT NULL, dump_id UUID NOT NULL, time_last_dumped String NOT NULL

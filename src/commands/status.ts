@@ -1,0 +1,72 @@
+import { Command } from 'commander';
+import { connectClickHouse } from '../clickhouse/open.js';
+import { resolveSettings, type ConnectionFlags } from '../config/settings.js';
+import { Drift, UsageError } from '../errors.js';
+import { openLmsDatabase } from '../lms/database.js';
+import { writeLine } from '../output/streams.js';
+import { textTable } from '../output/table.js';
+import { OBJECT_NAMES, SINKS, findSink } from '../sinks/index.js';
+import type { Sink } from '../sinks/types.js';
+import { objectStatus, type ObjectStatus } from '../status/status.js';
+import type { CommandContext } from './context.js';
+import { addConnectionOptions } from './connection-options.js';
+import { collectNames } from './parse.js';
+
+interface StatusFlags extends ConnectionFlags {
+  object?: string[];
+  json?: boolean;
+  failOnStale?: boolean;
+}
+
+function selectedSinks(names: readonly string[] | undefined): Sink[] {
+  if (!names || names.includes('all')) return [...SINKS];
+  return names.map((name) => {
+    const sink = findSink(name);
+    if (!sink) throw new UsageError(`unknown object ${JSON.stringify(name)}; choose from ${OBJECT_NAMES.join(', ')} or all`);
+    return sink;
+  });
+}
+
+function statusTable(objects: readonly ObjectStatus[]): string {
+  return textTable(['object', 'mysql', 'clickhouse', 'missing', 're-dump', 'newest dump'], objects.map((each) => [
+    each.object, String(each.mysql_keys), each.clickhouse_keys === null ? 'no table' : String(each.clickhouse_keys),
+    String(each.missing_keys), String(each.to_redump), each.newest_dump ?? '-',
+  ]));
+}
+
+async function statusAction(flags: StatusFlags, context: CommandContext): Promise<void> {
+  const sinks = selectedSinks(flags.object);
+  const settings = resolveSettings(flags, context.env);
+  if (!settings.mysql) throw new UsageError('status compares with the LMS database: pass --mysql-url or set ASPECTS_MYSQL_URL');
+  const target = await connectClickHouse(settings.clickhouse);
+  const db = openLmsDatabase(settings.mysql);
+  const objects: ObjectStatus[] = [];
+  try {
+    for (const sink of sinks) objects.push(await objectStatus(db, target, settings.clickhouse.database, sink));
+  } finally {
+    await db.close().catch(() => undefined);
+    await target.close().catch(() => undefined);
+  }
+  const stale = objects.filter((each) => each.stale);
+  writeLine(context.streams.stdout, flags.json ? JSON.stringify({ command: 'status', stale: stale.length > 0, objects }) : statusTable(objects));
+  if (flags.failOnStale && stale.length > 0) {
+    throw new Drift(`ClickHouse is behind the LMS for ${stale.map((each) => each.object).join(', ')}`);
+  }
+}
+
+/** `aspects status`: how far ClickHouse is behind the LMS, per object. */
+export function statusCommand(context: CommandContext): Command {
+  const command = new Command('status')
+    .description('compare MySQL and ClickHouse per object: keys, keys missing, courses to re-dump, newest dump')
+    .option('--object <name...>', `objects to check (default all): ${OBJECT_NAMES.join(', ')}`, collectNames)
+    .option('--json', 'print one JSON document')
+    .option('--fail-on-stale', 'exit 3 when any key is missing or any course would be re-dumped (cron alerts, CI)')
+    .addHelpText('after', `
+Content changes of user objects are not compared here (a dump finds them); keys are.
+
+Examples:
+  $ aspects status
+  $ aspects status --object course_overviews --fail-on-stale --json`)
+    .action((flags: StatusFlags) => statusAction(flags, context));
+  return addConnectionOptions(command);
+}
