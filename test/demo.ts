@@ -1,56 +1,71 @@
 /**
- * npm run demo: the main job on sample data. Creates a sample LMS database (courses with outlines
- * and tags, users, profiles, external ids, enrollments, hostile text) in the MySQL it finds, starts a throwaway
- * ClickHouse server with the event_sink tables, runs `aspects dump --object all` twice (the
- * second run shows the incremental skip), prints what landed, then removes everything it made.
- * It never touches a database it did not create.
+ * npm run demo: the main job on sample data, into an embedded ClickHouse.
+ * Creates a sample LMS database (courses with outlines and tags, a few thousand learners with
+ * profiles, external ids and enrollments, full of hostile text) in the MySQL it finds
+ * (ASPECTS_MYSQL_URL's server, else 127.0.0.1:3306, else a throwaway mariadbd), then runs
+ * `aspects schema init`, `aspects dump --object all` and `aspects status` into an embedded
+ * ClickHouse in a new folder under .aspects-demo/, prints what landed, and drops the sample
+ * database. It never touches an existing ClickHouse or a database it did not create.
  */
 import { spawn } from 'node:child_process';
-import { createTestEventSink, type TestEventSink } from './support/clickhouse.js';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { BIN } from './support/cli.js';
-import { createTestLms, stopTestServers, type TestLms } from './support/env.js';
 import { fillCourses, fillOutlines, outlineSpec } from './support/course-fixture.js';
+import { createTestLms, stopTestServers, type TestLms } from './support/env.js';
 import { fillLms } from './support/lms-fixture.js';
 import { fillTags } from './support/tag-fixture.js';
 
-const USERS = 500;
-const COURSES = 30;
+const USERS = 2000;
+const COURSES = 36;
 
 function aspects(args: string[], env: Record<string, string>): Promise<number> {
   process.stdout.write(`\n$ aspects ${args.join(' ')}\n`);
-  return new Promise((resolve) => {
+  return new Promise((done) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: 'inherit' });
-    child.once('close', (code) => resolve(code ?? 1));
+    child.once('close', (code) => done(code ?? 1));
   });
 }
 
-async function showWhatLanded(sink: TestEventSink): Promise<void> {
-  process.stdout.write('\nWhat landed in ClickHouse:\n');
-  for (const table of ['course_overviews', 'course_blocks', 'user_profile', 'external_id', 'course_enrollment', 'taxonomy', 'tag', 'object_tag']) {
-    process.stdout.write(`  ${sink.database}.${table}: ${await sink.count(table)} rows\n`);
-  }
-  const sample = await sink.rows(`SELECT id, course_key, created, is_active, mode, username, time_last_dumped FROM ${sink.database}.course_enrollment ORDER BY id LIMIT 3`);
-  process.stdout.write(`\nFirst enrollments:\n${sample.map((row) => `  ${JSON.stringify(row)}`).join('\n')}\n`);
+/** The demo uses the server of ASPECTS_MYSQL_URL when set (a new database on it), like the tests otherwise. */
+function useOperatorsMysql(): void {
+  const url = process.env.ASPECTS_MYSQL_URL;
+  if (url && !process.env.ASPECTS_TEST_MYSQL_URL) process.env.ASPECTS_TEST_MYSQL_URL = url.replace(/\/[^/]*$/, '');
+}
+
+async function sampleLms(): Promise<TestLms> {
+  useOperatorsMysql();
+  const lms = await createTestLms();
+  process.stdout.write(`Sample LMS database ${lms.name}: ${COURSES} courses with outlines and tags, ${USERS} learners…\n`);
+  await fillLms(lms.db, { users: USERS });
+  const courses = await fillCourses(lms.db, COURSES);
+  await fillOutlines(lms.db, courses.map((_, i) => i + 1).filter((i) => i % 7 !== 0).map(outlineSpec));
+  await fillTags(lms.db, 'newest', courses);
+  return lms;
 }
 
 async function main(): Promise<number> {
-  process.stdout.write(`Creating a sample LMS database with ${COURSES} courses and ${USERS} learners…\n`);
+  const folder = resolve('.aspects-demo', `clickhouse-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(folder, { recursive: true });
   let lms: TestLms | undefined;
-  let sink: TestEventSink | undefined;
   try {
-    lms = await createTestLms();
-    await fillLms(lms.db, { users: USERS });
-    const courses = await fillCourses(lms.db, COURSES);
-    await fillOutlines(lms.db, courses.map((_, i) => i + 1).filter((i) => i % 7 !== 0).map(outlineSpec));
-    await fillTags(lms.db, 'newest', courses);
-    sink = await createTestEventSink();
-    const env = { ASPECTS_MYSQL_URL: lms.url, ASPECTS_CLICKHOUSE_URL: sink.url, ASPECTS_CLICKHOUSE_DATABASE: sink.database, ASPECTS_ENABLE_PII: 'true' };
-    const first = await aspects(['dump', '--object', 'all', '--batch-size', '200', '--sleep-time', '0'], env);
-    const second = await aspects(['dump', '--object', 'all', '--batch-size', '200', '--sleep-time', '0'], env);
-    await showWhatLanded(sink);
-    return first || second;
+    lms = await sampleLms();
+    const env = { ASPECTS_MYSQL_URL: lms.url, ASPECTS_CLICKHOUSE_URL: `chdb:${folder}`, ASPECTS_ENABLE_PII: 'true' };
+    const steps = [
+      ['schema', 'init'],
+      ['dump', '--object', 'all', '--sleep-time', '0'],
+      ['status', '--fail-on-stale'],
+      ['query', 'SELECT table, sum(rows) AS rows FROM system.parts WHERE database = \'event_sink\' AND active GROUP BY table ORDER BY table'],
+      ['query', 'SELECT course_key, display_name, JSONExtractInt(xblock_data_json, \'section\') AS section, JSONExtractInt(xblock_data_json, \'subsection\') AS subsection FROM event_sink.course_blocks ORDER BY course_key, `order` LIMIT 6'],
+    ];
+    for (const step of steps) {
+      const code = await aspects(step, env);
+      if (code !== 0) return code;
+    }
+    process.stdout.write(`\nThe embedded ClickHouse stays in ${join('.aspects-demo', folder.split('/').pop() as string)}; look around with\n`
+      + `  ./bin/aspects query "SHOW TABLES FROM event_sink" --clickhouse-url chdb:${folder}\n`);
+    return 0;
   } finally {
-    await sink?.drop();
     await lms?.drop();
     await stopTestServers();
   }

@@ -98,6 +98,9 @@ export async function startClickHouse(): Promise<StartedServer> {
 
 /** Starts a throwaway mariadbd with a fresh data folder, root without password, on a free port. */
 export async function startMariaDb(): Promise<StartedServer> {
+  if (spawnSync('mariadbd', ['--version']).error) {
+    throw new Error('no MySQL is reachable at 127.0.0.1:3306 and mariadbd is not installed: apt-get install mariadb-server');
+  }
   const folder = mkdtempSync(join(tmpdir(), 'aspects-mariadb-'));
   const install = spawnSync('mariadb-install-db', ['--no-defaults', `--datadir=${folder}/data`, '--auth-root-authentication-method=normal', '--skip-test-db', '--user=root'], { encoding: 'utf8' });
   if (install.status !== 0) throw new Error(`mariadb-install-db failed: ${install.stderr || install.error?.message}`);

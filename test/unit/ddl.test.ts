@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createTableSql, dialectOf, EVENT_SINK_TABLES } from '../../src/clickhouse/ddl.js';
+import { SINKS } from '../../src/sinks/index.js';
+import { courseBlocks } from '../../src/sinks/course_blocks.js';
+
+const table = (name: string) => EVENT_SINK_TABLES.find((each) => each.name === name) as (typeof EVENT_SINK_TABLES)[number];
+
+describe('event_sink DDL', () => {
+  it('writes Tutor\'s cluster variant: ON CLUSTER in single quotes, Replicated engines without arguments', () => {
+    const sql = createTableSql(table('user_profile'), 'event_sink', dialectOf('25.8.1.1'), 'main');
+    assert.match(sql, /^CREATE TABLE IF NOT EXISTS `event_sink`\.`user_profile` ON CLUSTER 'main' \(/);
+    assert.match(sql, /\) ENGINE = ReplicatedReplacingMergeTree PARTITION BY user_id MOD 100 PRIMARY KEY \(id, time_last_dumped\) ORDER BY \(id, time_last_dumped\)$/);
+    assert.match(sql, /`username` String DEFAULT '',\n {2}`email` String DEFAULT ''/);
+  });
+
+  it('falls back to types and syntax an old server understands', () => {
+    const sql = createTableSql(table('course_enrollment'), 'event_sink', dialectOf('18.16.1'));
+    assert.match(sql, /`is_active` String,\n {2}`mode` String,/);
+    assert.match(sql, /\) ENGINE = MergeTree ORDER BY \(course_key, user_id, time_last_dumped\)$/);
+    assert.match(createTableSql(table('external_id'), 'x', dialectOf('18.16.1')), /PARTITION BY user_id % 100 ORDER BY/);
+    assert.deepEqual(dialectOf('21.11.3'), { modernTypes: false, modernSyntax: true });
+    assert.deepEqual(dialectOf('23.8.2.7'), { modernTypes: true, modernSyntax: true });
+  });
+
+  it('has the columns every sink writes, in the same order', () => {
+    for (const sink of [...SINKS, courseBlocks]) {
+      const names = 'source' in sink ? sink.columns.map((column) => column.name) : [...sink.columns];
+      assert.deepEqual(table(sink.table).columns.map(([name]) => name), [...names, 'dump_id', 'time_last_dumped'], sink.table);
+    }
+  });
+});
