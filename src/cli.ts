@@ -6,6 +6,8 @@ import { retireCommand } from './commands/retire.js';
 import { schemaCommand } from './commands/schema.js';
 import { statusCommand } from './commands/status.js';
 import { queryCommand } from './commands/query.js';
+import { loadTestCommand } from './commands/load-test.js';
+import { monitorCommand } from './commands/monitor.js';
 import type { CommandContext } from './commands/context.js';
 import { AspectsError, EXIT_CODES, messageOf } from './errors.js';
 import { writeLine } from './output/streams.js';
@@ -53,6 +55,7 @@ export function buildProgram(context: CommandContext): Command {
     .description('Copy Open edX LMS data from MySQL into ClickHouse for Aspects')
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
+    .enablePositionalOptions()
     .addHelpText('after', ROOT_HELP)
     .configureOutput({
       writeOut: (text) => context.streams.stdout.write(text),
@@ -63,6 +66,8 @@ export function buildProgram(context: CommandContext): Command {
   program.addCommand(schemaCommand(context));
   program.addCommand(statusCommand(context));
   program.addCommand(queryCommand(context));
+  program.addCommand(loadTestCommand(context));
+  program.addCommand(monitorCommand(context));
   const overrideExits = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(overrideExits);

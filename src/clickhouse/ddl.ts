@@ -76,6 +76,15 @@ export const EVENT_SINK_TABLES: readonly TableDefinition[] = Object.freeze([
   },
 ]);
 
+/** The xAPI statements table (Ralph's xapi.xapi_events_all, contract §2.1), for `schema init --xapi`. */
+export function xapiEventsTable(name = 'xapi_events_all'): TableDefinition {
+  return {
+    name, engine: 'ReplacingMergeTree', partitionBy: 'toYYYYMM(emission_time)',
+    columns: [['event_id', 'UUID'], ['emission_time', 'DateTime64(6)'], ['event', 'String']],
+    primaryKey: '(emission_time, event_id)', orderBy: '(emission_time, event_id)',
+  };
+}
+
 /** What the server understands; a server before 21.12 lacks Bool, and before 19.x much more. */
 export interface ServerDialect {
   /** Bool and LowCardinality exist (21.12+); otherwise String stands in for both. */
@@ -93,6 +102,7 @@ export function dialectOf(version: string): ServerDialect {
 /** The type a column gets on this server (String for Bool and LowCardinality on old servers). */
 export function columnType(type: string, dialect: ServerDialect): string {
   if (dialect.modernTypes) return type;
+  if (type.startsWith('DateTime64')) return 'DateTime';
   return type === 'Bool' || type.startsWith('LowCardinality(') ? 'String' : type;
 }
 

@@ -3,11 +3,11 @@ import { connectClickHouse } from '../clickhouse/open.js';
 import { resolveSettings, type ConnectionFlags } from '../config/settings.js';
 import { Drift, UsageError } from '../errors.js';
 import { writeLine } from '../output/streams.js';
-import { initSchema, schemaDifferences, type SchemaDifference } from '../schema/schema.js';
+import { initSchema, initXapiSchema, schemaDifferences, type SchemaDifference } from '../schema/schema.js';
 import type { CommandContext } from './context.js';
 import { addConnectionOptions } from './connection-options.js';
 
-interface InitFlags extends ConnectionFlags { cluster?: string }
+interface InitFlags extends ConnectionFlags { cluster?: string; xapi?: boolean }
 interface StatusFlags extends ConnectionFlags { json?: boolean }
 
 async function initAction(flags: InitFlags, context: CommandContext): Promise<void> {
@@ -18,6 +18,10 @@ async function initAction(flags: InitFlags, context: CommandContext): Promise<vo
   const target = await connectClickHouse(settings.clickhouse);
   try {
     for (const notice of await initSchema(target, settings.clickhouse.database, flags.cluster)) writeLine(context.streams.stdout, notice);
+    if (flags.xapi) {
+      const { xapiDatabase, xapiTable } = settings.loadTest;
+      writeLine(context.streams.stdout, await initXapiSchema(target, xapiDatabase, xapiTable, flags.cluster));
+    }
   } finally {
     await target.close();
   }
@@ -51,6 +55,7 @@ export function schemaCommand(context: CommandContext): Command {
   const init = addConnectionOptions(new Command('init')
     .description('create the database and every event_sink table the tool writes, as Aspects defines them (idempotent)')
     .option('--cluster <name>', 'ON CLUSTER and Replicated engines, as Tutor does with CLICKHOUSE_CLUSTER_NAME')
+    .option('--xapi', 'also create the xAPI statements table (xapi.xapi_events_all) for a standalone or embedded store')
     .action((flags: InitFlags) => initAction(flags, context)));
   const status = addConnectionOptions(new Command('status')
     .description('report missing tables and missing, extra or mistyped columns; exit 3 when they drift')

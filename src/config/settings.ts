@@ -39,6 +39,28 @@ export interface Settings {
   readonly disabledObjects: ReadonlySet<string>;
   /** The split modulestore, when course structure comes from MongoDB. */
   readonly modulestore: ModulestoreLocation | undefined;
+  /** Where the load test and the monitor read and write (the plugin's backend config keys). */
+  readonly loadTest: LoadTestTables;
+}
+
+/** Tables of the load test: EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG xapi_database, xapi_table, runs_table, stats_table. */
+export interface LoadTestTables {
+  readonly xapiDatabase: string;
+  readonly xapiTable: string;
+  readonly runsTable: string;
+  readonly statsTable: string;
+}
+
+function loadTestTables(file: ConfigFile): LoadTestTables {
+  const backend = backendConfig(file) as Record<string, string | undefined>;
+  const tables = {
+    xapiDatabase: backend.xapi_database ?? 'xapi', xapiTable: backend.xapi_table ?? 'xapi_events_all',
+    runsTable: backend.runs_table ?? 'load_test_runs', statsTable: backend.stats_table ?? 'load_test_stats',
+  };
+  for (const name of Object.values(tables)) {
+    if (!isIdentifier(name)) throw new UsageError(`EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG names ${JSON.stringify(name)}, which is not a table or database name`);
+  }
+  return tables;
 }
 
 /** Defaults, used when no flag, environment variable or config key says otherwise. */
@@ -137,5 +159,6 @@ export function resolveSettings(flags: ConnectionFlags, env: Env): Settings {
     piiModels,
     disabledObjects: disabledObjects(file),
     modulestore: resolveModulestore(flags, env, file),
+    loadTest: loadTestTables(file),
   };
 }

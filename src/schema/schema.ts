@@ -1,4 +1,4 @@
-import { createTableSql, dialectOf, columnType, EVENT_SINK_TABLES, type ServerDialect } from '../clickhouse/ddl.js';
+import { createTableSql, dialectOf, columnType, EVENT_SINK_TABLES, xapiEventsTable, type ServerDialect } from '../clickhouse/ddl.js';
 import { literal, quoteIdentifier } from '../clickhouse/sql.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
 
@@ -7,6 +7,16 @@ export async function serverDialect(target: ClickHouseTarget): Promise<{ version
   const [row] = await target.query('SELECT version() AS version');
   const version = String(row?.version ?? '');
   return { version, dialect: dialectOf(version) };
+}
+
+/** Creates the xAPI database and statements table (for a standalone or embedded store). */
+export async function initXapiSchema(target: ClickHouseTarget, database: string, table: string, cluster?: string): Promise<string> {
+  const { version, dialect } = await serverDialect(target);
+  const onCluster = cluster ? ` ON CLUSTER '${cluster}'` : '';
+  await target.command(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(database)}${onCluster}`);
+  await target.command(createTableSql(xapiEventsTable(table), database, dialect, cluster));
+  return dialect.modernTypes ? `xAPI table ready: ${database}.${table}`
+    : `xAPI table ready: ${database}.${table} (ClickHouse ${version} has no DateTime64: emission_time keeps whole seconds)`;
 }
 
 /**

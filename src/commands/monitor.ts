@@ -1,0 +1,52 @@
+import { Command, Option } from 'commander';
+import { connectClickHouse } from '../clickhouse/open.js';
+import { resolveSettings, type ConnectionFlags } from '../config/settings.js';
+import { registerSecret } from '../config/secrets.js';
+import { openBackend } from '../loadtest/backends.js';
+import { monitorRun } from '../loadtest/monitor.js';
+import { writeLine } from '../output/streams.js';
+import type { CommandContext } from './context.js';
+import { addConnectionOptions } from './connection-options.js';
+import { nonNegativeSeconds } from './parse.js';
+
+interface MonitorFlags extends ConnectionFlags {
+  backend: string;
+  sleepTime: number;
+  redisUrl?: string;
+  celeryQueues: string;
+  redisStream: string;
+}
+
+async function monitorAction(flags: MonitorFlags, context: CommandContext): Promise<void> {
+  const settings = resolveSettings(flags, context.env);
+  const redisUrl = flags.redisUrl ?? context.env.ASPECTS_MONITOR_REDIS_URL;
+  if (redisUrl) registerSecret(decodeURIComponent(new URL(redisUrl).password));
+  const [lmsQueue = '', cmsQueue = ''] = flags.celeryQueues.split(',');
+  const backend = await openBackend({ backend: flags.backend, redisUrl, celeryQueues: [lmsQueue, cmsQueue], redisStream: flags.redisStream });
+  const target = await connectClickHouse(settings.clickhouse);
+  try {
+    const log = (line: string) => writeLine(context.streams.stderr, `${new Date().toISOString().slice(11, 19)} ${line}`);
+    log('waiting for a load-test run started in the last minute');
+    const runId = await monitorRun(target, backend, {
+      database: settings.clickhouse.database, tables: settings.loadTest, sleepSeconds: flags.sleepTime, signal: context.signal, log,
+    });
+    writeLine(context.streams.stdout, runId ? `monitored run ${runId}` : 'stopped before a run started');
+  } finally {
+    await backend.close();
+    await target.close();
+  }
+}
+
+/** `aspects monitor`: sample ClickHouse and the pipeline backend while a load test runs. */
+export function monitorCommand(context: CommandContext): Command {
+  const command = new Command('monitor')
+    .description('wait for a load-test run, then store ClickHouse and backend lag samples in load_test_stats until it drains')
+    .addOption(new Option('--backend <name>', 'pipeline backend to read').choices(['none', 'celery', 'redis_bus', 'kafka_bus', 'vector']).default('celery'))
+    .option('--sleep-time <seconds>', 'seconds between samples', nonNegativeSeconds, 10)
+    .option('--redis-url <url>', 'Redis of the celery or redis_bus backend (env ASPECTS_MONITOR_REDIS_URL)')
+    .option('--celery-queues <lms,cms>', 'the LMS and CMS Celery queue names', 'edx.lms.core.default,edx.cms.core.default')
+    .option('--redis-stream <name>', 'the event bus stream', 'openedx-analytics')
+    .addHelpText('after', '\nExamples:\n  $ aspects monitor --backend none --sleep-time 1\n  $ aspects monitor --backend celery --redis-url redis://redis:6379/0')
+    .action((flags: MonitorFlags) => monitorAction(flags, context));
+  return addConnectionOptions(command);
+}

@@ -1,0 +1,85 @@
+import { createClient } from 'redis';
+import { UsageError } from '../errors.js';
+import type { PythonJsonValue } from '../format/python-json.js';
+
+/** One reading of a pipeline backend: the JSON the plugin stores under its name, and its lag. */
+export interface BackendSample {
+  readonly data: { readonly [key: string]: PythonJsonValue };
+  readonly lag: number;
+}
+
+/** A pipeline backend the monitor reads. */
+export interface BackendProbe {
+  /** The key the sample is stored under in the stats JSON; null for `none`. */
+  readonly name: string | null;
+  sample(): Promise<BackendSample>;
+  close(): Promise<void>;
+}
+
+/** Where the monitor reads its backend (every endpoint and name configurable). */
+export interface BackendOptions {
+  readonly backend: string;
+  readonly redisUrl?: string;
+  /** Celery queues: the LMS one, then the CMS one. */
+  readonly celeryQueues: readonly [string, string];
+  /** The event bus stream on Redis. */
+  readonly redisStream: string;
+}
+
+/** An XINFO reply as an object, whether the client gave a map, an object or flat [key, value, …] pairs. */
+function pairs(reply: unknown): Record<string, unknown> {
+  if (reply instanceof Map) return Object.fromEntries(reply);
+  if (!Array.isArray(reply)) return typeof reply === 'object' && reply !== null ? (reply as Record<string, unknown>) : {};
+  const result: Record<string, unknown> = {};
+  for (let index = 0; index + 1 < reply.length; index += 2) result[String(reply[index])] = reply[index + 1];
+  return result;
+}
+
+async function redisClient(url: string | undefined) {
+  if (!url) throw new UsageError('this backend reads Redis: pass --redis-url or set ASPECTS_MONITOR_REDIS_URL');
+  const client = createClient({ url });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+/** Celery on Redis: the lengths of the LMS and CMS task queues. */
+async function celeryProbe(options: BackendOptions): Promise<BackendProbe> {
+  const client = await redisClient(options.redisUrl);
+  const [lmsQueue, cmsQueue] = options.celeryQueues;
+  return {
+    name: 'celery',
+    async sample() {
+      const [lms, cms] = [await client.lLen(lmsQueue), await client.lLen(cmsQueue)];
+      return { data: { lms_queue_length: lms, cms_queue_length: cms, lag: lms + cms }, lag: lms + cms };
+    },
+    close: async () => { await client.quit(); },
+  };
+}
+
+/** The event bus on Redis streams: stream length and the consumer groups' lag. */
+async function redisBusProbe(options: BackendOptions): Promise<BackendProbe> {
+  const client = await redisClient(options.redisUrl);
+  return {
+    name: 'redis_bus',
+    async sample() {
+      const info = pairs(await client.sendCommand(['XINFO', 'STREAM', options.redisStream, 'FULL']));
+      const groups = Array.isArray(info.groups) ? info.groups.map(pairs) : [];
+      const lag = groups.reduce((sum, group) => sum + Number(group.lag ?? 0), 0);
+      return { data: { total_events: Number(info.length ?? 0), lag }, lag };
+    },
+    close: async () => { await client.quit(); },
+  };
+}
+
+const NONE: BackendProbe = { name: null, sample: async () => ({ data: {}, lag: 0 }), close: async () => undefined };
+
+/** The probe for `--backend`. */
+export async function openBackend(options: BackendOptions): Promise<BackendProbe> {
+  switch (options.backend) {
+    case 'none': return NONE;
+    case 'celery': return celeryProbe(options);
+    case 'redis_bus': return redisBusProbe(options);
+    default: throw new UsageError(`--backend ${options.backend} is not available yet; use none, celery or redis_bus`);
+  }
+}

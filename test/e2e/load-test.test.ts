@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createClient } from 'redis';
+import { openBackend } from '../../src/loadtest/backends.js';
+import { percentile, sampleFigures } from '../../src/loadtest/report.js';
+import { openChdbSession } from '../support/chdb.js';
+import { clickHouseRows, clickHouseSql } from '../support/clickhouse.js';
+import { BIN, runAspects, type CliResult } from '../support/cli.js';
+import { testClickHouseServer, uniqueName } from '../support/env.js';
+
+describe('load-test report figures from a hand-made series of samples', () => {
+  it('computes rates between samples, the mean over the span and nearest-rank lag percentiles', () => {
+    const figures = sampleFigures([
+      { time: 100, totalRows: 0, lag: 0 }, { time: 110, totalRows: 500, lag: 4 }, { time: 120, totalRows: 1500, lag: 9 },
+      { time: 130, totalRows: 1800, lag: 2 }, { time: 140, totalRows: 1800, lag: 0 },
+    ]);
+    assert.deepEqual(figures.series.map((each) => [each.at, each.rows_per_second, each.lag_seconds]),
+      [[0, null, 0], [10, 50, 4], [20, 100, 9], [30, 30, 2], [40, 0, 0]]);
+    assert.equal(figures.peak_rows_per_second, 100);
+    assert.equal(figures.mean_rows_per_second, 45);
+    assert.deepEqual([figures.lag_p50_seconds, figures.lag_p95_seconds, figures.lag_max_seconds], [2, 9, 9]);
+    assert.equal(percentile([], 0.5), null);
+  });
+});
+
+describe('monitor backends on the real Redis at 127.0.0.1:6379', () => {
+  const prefix = uniqueName('aspects');
+  const client = createClient({ url: 'redis://127.0.0.1:6379' });
+  before(async () => { await client.connect(); });
+  after(async () => {
+    for (const key of await client.keys(`${prefix}*`)) await client.del(key);
+    await client.quit();
+  });
+
+  it('celery: the LMS and CMS queue lengths and their sum', async () => {
+    await client.rPush(`${prefix}.lms`, ['a', 'b', 'c']);
+    await client.rPush(`${prefix}.cms`, ['d', 'e']);
+    const probe = await openBackend({ backend: 'celery', redisUrl: 'redis://127.0.0.1:6379', celeryQueues: [`${prefix}.lms`, `${prefix}.cms`], redisStream: '' });
+    try {
+      assert.deepEqual(await probe.sample(), { data: { lms_queue_length: 3, cms_queue_length: 2, lag: 5 }, lag: 5 });
+    } finally {
+      await probe.close();
+    }
+  });
+
+  it('redis_bus: the stream length and the consumer groups\' lag', async () => {
+    const stream = `${prefix}.analytics`;
+    for (let index = 0; index < 10; index += 1) await client.xAdd(stream, '*', { event: String(index) });
+    await client.xGroupCreate(stream, 'analytics-service', '0');
+    await client.xReadGroup('analytics-service', 'consumer-1', { key: stream, id: '>' }, { COUNT: 4 });
+    const probe = await openBackend({ backend: 'redis_bus', redisUrl: 'redis://127.0.0.1:6379', celeryQueues: ['', ''], redisStream: stream });
+    try {
+      assert.deepEqual(await probe.sample(), { data: { total_events: 10, lag: 6 }, lag: 6 });
+    } finally {
+      await probe.close();
+    }
+  });
+});
+
+function spawnAspects(args: string[]): { done: Promise<CliResult>; kill: (signal: NodeJS.Signals) => void } {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  return { done: new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr }))), kill: (signal) => child.kill(signal) };
+}
+
+describe('load-test and monitor side by side on the ClickHouse server', () => {
+  let url: string;
+  let database: string;
+  before(async () => {
+    url = await testClickHouseServer();
+    database = uniqueName('aspects_lt');
+  });
+  after(async () => {
+    await clickHouseSql(url, `DROP DATABASE IF EXISTS ${database}`);
+    await clickHouseSql(url, 'DROP TABLE IF EXISTS xapi.xapi_events_all');
+  });
+  const connection = () => ['--clickhouse-url', url, '--clickhouse-database', database];
+
+  it('refuses to start without --yes', async () => {
+    const result = await runAspects(['load-test', '--num-events', '1', ...connection()]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /confirm with --yes/);
+  });
+
+  it('the monitor finds the run, samples, and stops by itself after the end row; the report shows the run', async () => {
+    assert.equal((await runAspects(['schema', 'init', '--xapi', ...connection()])).code, 0);
+    const monitor = spawnAspects(['monitor', '--backend', 'none', '--sleep-time', '0.5', ...connection()]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const load = await runAspects(['load-test', '--target', 'clickhouse', '--yes', '--num-events', '60', '--sleep-time', '0.02', '--json', ...connection()]);
+    assert.equal(load.code, 0, load.stderr);
+    const runId = (JSON.parse(load.stdout) as { run_id: string }).run_id;
+    const watched = await Promise.race([monitor.done, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 30_000))]);
+    if (!watched) monitor.kill('SIGKILL');
+    assert.ok(watched, 'the monitor did not stop by itself');
+    assert.equal(watched.code, 0, watched.stderr);
+    assert.match(watched.stdout, new RegExp(`monitored run ${runId}`));
+    const runs = await clickHouseRows(url, `SELECT event_type, extra FROM ${database}.load_test_runs WHERE run_id = '${runId}' ORDER BY event_type DESC`);
+    assert.deepEqual(runs.map((row) => row.event_type), ['start', 'end']);
+    assert.equal(runs[1]?.extra, '{"sent_event_count": 60}');
+    const stats = await clickHouseRows(url, `SELECT stats FROM ${database}.load_test_stats WHERE run_id = '${runId}'`);
+    assert.ok(stats.length >= 1);
+    for (const row of stats) assert.match(String(row.stats), /^\{"clickhouse": \{"total_rows": \d+, "most_recent_event": (null|"[^"]+"), "lag_seconds": -?\d+\}\}$/);
+    const report = await runAspects(['load-test', 'report', '--run-id', runId, '--json', ...connection()]);
+    assert.equal(report.code, 0, report.stderr);
+    const [figures] = (JSON.parse(report.stdout) as { runs: Record<string, unknown>[] }).runs;
+    assert.equal(figures?.events_sent, 60);
+    assert.equal(figures?.rows_in_clickhouse, 60);
+    assert.equal(figures?.samples, stats.length);
+  });
+});
+
+describe('load-test into the embedded modern ClickHouse', () => {
+  it('writes valid xAPI enrollment statements and, stopped by SIGINT, still the end row', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'aspects-lt-'));
+    try {
+      const connection = ['--clickhouse-url', `chdb:${folder}`];
+      assert.equal((await runAspects(['schema', 'init', '--xapi', ...connection])).code, 0);
+      const load = spawnAspects(['load-test', '--yes', '--run-until-killed', '--sleep-time', '0.05', '--course-id', 'course-v1:Load+Test+2025', ...connection]);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      load.kill('SIGINT');
+      const result = await load.done;
+      assert.equal(result.code, 0, result.stderr);
+      const session = await openChdbSession(folder);
+      try {
+        const [end] = session.query("SELECT extra FROM event_sink.load_test_runs WHERE event_type = 'end'", 'JSONEachRow').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { extra: string });
+        const sent = (JSON.parse(String(end?.extra)) as { sent_event_count: number }).sent_event_count;
+        assert.ok(sent > 0);
+        const rows = session.query('SELECT event_id, toString(emission_time) AS at, event FROM xapi.xapi_events_all', 'JSONEachRow').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, string>);
+        assert.equal(rows.length, sent);
+        for (const row of rows) {
+          const statement = JSON.parse(String(row.event)) as { id: string; verb: { id: string }; actor: { account: { name: string } }; object: { id: string }; timestamp: string };
+          assert.equal(statement.id, row.event_id);
+          assert.match(statement.verb.id, /\/(registered|unregistered)$/);
+          assert.match(statement.actor.account.name, /^[0-9a-f-]{36}$/);
+          assert.equal(statement.object.id, 'http://localhost:18000/course/course-v1:Load+Test+2025');
+          assert.equal(`${String(row.at).replace(' ', 'T')}+00:00`, statement.timestamp);
+        }
+      } finally {
+        session.close();
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
