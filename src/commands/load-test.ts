@@ -1,9 +1,11 @@
+import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { connectClickHouse } from '../clickhouse/open.js';
 import { resolveSettings, type ConnectionFlags } from '../config/settings.js';
 import { Interrupted, UsageError } from '../errors.js';
 import { loadTestReport, type RunReport } from '../loadtest/report.js';
 import { runLoadTest } from '../loadtest/run-load-test.js';
+import { reportHtml } from '../output/report-html.js';
 import { writeLine } from '../output/streams.js';
 import { textTable } from '../output/table.js';
 import type { CommandContext } from './context.js';
@@ -27,6 +29,7 @@ interface LoadTestFlags extends ConnectionFlags {
 interface ReportFlags extends ConnectionFlags {
   runId?: string;
   json?: boolean;
+  html?: string;
 }
 
 async function loadTestAction(flags: LoadTestFlags, context: CommandContext): Promise<void> {
@@ -64,6 +67,10 @@ async function reportAction(flags: ReportFlags, context: CommandContext): Promis
   const target = await connectClickHouse(settings.clickhouse);
   try {
     const reports = await loadTestReport(target, settings.clickhouse.database, settings.loadTest, flags.runId);
+    if (flags.html) {
+      writeFileSync(flags.html, reportHtml(reports));
+      writeLine(context.streams.stderr, `load-test report written to ${flags.html}`);
+    }
     writeLine(context.streams.stdout, flags.json ? JSON.stringify({ command: 'load-test report', runs: reports })
       : reports.length === 0 ? 'no load-test runs recorded' : reportTable(reports));
   } finally {
@@ -77,6 +84,7 @@ export function loadTestCommand(context: CommandContext): Command {
     .description('per run: duration, events sent, rows that reached ClickHouse, rows/s, lag percentiles')
     .option('--run-id <id>', 'only this run')
     .option('--json', 'print one JSON document (with the sample series)')
+    .option('--html <file>', 'also write a self-contained page with charts of rows/s and lag over time')
     .action((flags: ReportFlags) => reportAction(flags, context)));
   const command = new Command('load-test')
     .description('generate learning events through the pipeline and record the run in load_test_runs')

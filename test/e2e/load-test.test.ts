@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -82,6 +82,34 @@ describe('load-test and monitor side by side on the ClickHouse server', () => {
     await clickHouseSql(url, 'DROP TABLE IF EXISTS xapi.xapi_events_all');
   });
   const connection = () => ['--clickhouse-url', url, '--clickhouse-database', database];
+
+  it('report: the figures of a hand-made run and its samples, as JSON and as a self-contained page', async () => {
+    assert.equal((await runAspects(['schema', 'init', '--xapi', ...connection()])).code, 0);
+    await clickHouseSql(url, `INSERT INTO ${database}.load_test_runs (run_id, timestamp, event_type, extra) VALUES `
+      + `('hand01', '2025-01-01 10:00:00', 'start', '{"tags": null, "course_id": "course-v1:Hand+Made+1", "num_users": 3, "username_prefix": "lt_"}'), `
+      + `('hand01', '2025-01-01 10:00:40', 'end', '{"sent_event_count": 1800}')`);
+    const samples = [[0, 0, 0], [10, 500, 4], [20, 1500, 9], [30, 1800, 2], [40, 1800, 0]];
+    await clickHouseSql(url, `INSERT INTO ${database}.load_test_stats (run_id, timestamp, stats) VALUES ${samples.map(([at, rows, lag]) =>
+      `('hand01', toDateTime('2025-01-01 10:00:00') + ${at}, '{"clickhouse": {"total_rows": ${rows}, "most_recent_event": null, "lag_seconds": ${lag}}}')`).join(', ')}`);
+    const folder = mkdtempSync(join(tmpdir(), 'aspects-report-'));
+    try {
+      const html = join(folder, 'report.html');
+      const report = await runAspects(['load-test', 'report', '--run-id', 'hand01', '--json', '--html', html, ...connection()]);
+      assert.equal(report.code, 0, report.stderr);
+      const [run] = (JSON.parse(report.stdout) as { runs: Record<string, unknown>[] }).runs;
+      assert.deepEqual({ ...run, series: undefined, started: undefined }, {
+        run_id: 'hand01', course_id: 'course-v1:Hand+Made+1', started: undefined, ended: '2025-01-01 10:00:40', duration_seconds: 40,
+        events_sent: 1800, rows_in_clickhouse: 0, samples: 5, peak_rows_per_second: 100, mean_rows_per_second: 45,
+        lag_p50_seconds: 2, lag_p95_seconds: 9, lag_max_seconds: 9, series: undefined,
+      });
+      const page = readFileSync(html, 'utf8');
+      assert.equal((page.match(/<svg /g) ?? []).length, 2);
+      assert.match(page, /Run hand01/);
+      assert.equal(/<script|src=|href=/.test(page), false);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
 
   it('refuses to start without --yes', async () => {
     const result = await runAspects(['load-test', '--num-events', '1', ...connection()]);
