@@ -15,6 +15,8 @@ interface MonitorFlags extends ConnectionFlags {
   redisUrl?: string;
   celeryQueues: string;
   redisStream: string;
+  vectorUrl: string;
+  vectorSink: string;
 }
 
 async function monitorAction(flags: MonitorFlags, context: CommandContext): Promise<void> {
@@ -22,7 +24,10 @@ async function monitorAction(flags: MonitorFlags, context: CommandContext): Prom
   const redisUrl = flags.redisUrl ?? context.env.ASPECTS_MONITOR_REDIS_URL;
   if (redisUrl) registerSecret(decodeURIComponent(new URL(redisUrl).password));
   const [lmsQueue = '', cmsQueue = ''] = flags.celeryQueues.split(',');
-  const backend = await openBackend({ backend: flags.backend, redisUrl, celeryQueues: [lmsQueue, cmsQueue], redisStream: flags.redisStream });
+  const backend = await openBackend({
+    backend: flags.backend, redisUrl, celeryQueues: [lmsQueue, cmsQueue], redisStream: flags.redisStream,
+    vectorUrl: flags.vectorUrl, vectorSink: flags.vectorSink,
+  });
   const target = await connectClickHouse(settings.clickhouse);
   try {
     const log = (line: string) => writeLine(context.streams.stderr, `${new Date().toISOString().slice(11, 19)} ${line}`);
@@ -46,6 +51,8 @@ export function monitorCommand(context: CommandContext): Command {
     .option('--redis-url <url>', 'Redis of the celery or redis_bus backend (env ASPECTS_MONITOR_REDIS_URL)')
     .option('--celery-queues <lms,cms>', 'the LMS and CMS Celery queue names', 'edx.lms.core.default,edx.cms.core.default')
     .option('--redis-stream <name>', 'the event bus stream', 'openedx-analytics')
+    .option('--vector-url <url>', 'Vector\'s GraphQL API', 'http://localhost:8686/graphql')
+    .option('--vector-sink <id>', 'the Vector sink writing xAPI rows to ClickHouse', 'clickhouse_xapi')
     .addHelpText('after', '\nExamples:\n  $ aspects monitor --backend none --sleep-time 1\n  $ aspects monitor --backend celery --redis-url redis://redis:6379/0')
     .action((flags: MonitorFlags) => monitorAction(flags, context));
   return addConnectionOptions(command);

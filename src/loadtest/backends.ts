@@ -1,6 +1,6 @@
 import { createClient } from 'redis';
 import { UsageError } from '../errors.js';
-import type { PythonJsonValue } from '../format/python-json.js';
+import { pyFloat, type PythonJsonValue } from '../format/python-json.js';
 
 /** One reading of a pipeline backend: the JSON the plugin stores under its name, and its lag. */
 export interface BackendSample {
@@ -24,6 +24,10 @@ export interface BackendOptions {
   readonly celeryQueues: readonly [string, string];
   /** The event bus stream on Redis. */
   readonly redisStream: string;
+  /** Vector's GraphQL API endpoint. */
+  readonly vectorUrl: string;
+  /** The Vector sink that writes xAPI rows to ClickHouse. */
+  readonly vectorSink: string;
 }
 
 /** An XINFO reply as an object, whether the client gave a map, an object or flat [key, value, …] pairs. */
@@ -72,6 +76,27 @@ async function redisBusProbe(options: BackendOptions): Promise<BackendProbe> {
   };
 }
 
+/** Vector: events its ClickHouse sink received and sent, from Vector's GraphQL API. */
+function vectorProbe(options: BackendOptions): BackendProbe {
+  const query = `{ sinks(filter: {componentId: {equals: ${JSON.stringify(options.vectorSink)}}}) { nodes { componentId `
+    + 'metrics { receivedEventsTotal { receivedEventsTotal } sentEventsTotal { sentEventsTotal } } } } }';
+  return {
+    name: 'vector',
+    async sample() {
+      const response = await fetch(options.vectorUrl, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ query }), signal: AbortSignal.timeout(10_000),
+      });
+      if (!response.ok) throw new Error(`Vector answered HTTP ${response.status}`);
+      const body = await response.json() as { data?: { sinks?: { nodes?: { metrics?: Record<string, Record<string, number | null> | null> }[] } } };
+      const metrics = body.data?.sinks?.nodes?.[0]?.metrics ?? {};
+      const received = Number(metrics.receivedEventsTotal?.receivedEventsTotal ?? 0);
+      const sent = Number(metrics.sentEventsTotal?.sentEventsTotal ?? 0);
+      return { data: { events_received: pyFloat(received), events_sent: pyFloat(sent), lag: pyFloat(received - sent) }, lag: received - sent };
+    },
+    close: async () => undefined,
+  };
+}
+
 const NONE: BackendProbe = { name: null, sample: async () => ({ data: {}, lag: 0 }), close: async () => undefined };
 
 /** The probe for `--backend`. */
@@ -80,6 +105,7 @@ export async function openBackend(options: BackendOptions): Promise<BackendProbe
     case 'none': return NONE;
     case 'celery': return celeryProbe(options);
     case 'redis_bus': return redisBusProbe(options);
-    default: throw new UsageError(`--backend ${options.backend} is not available yet; use none, celery or redis_bus`);
+    case 'vector': return vectorProbe(options);
+    default: throw new UsageError(`--backend ${options.backend} is not available yet; use none, celery, redis_bus or vector`);
   }
 }

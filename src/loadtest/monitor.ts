@@ -16,11 +16,16 @@ export interface MonitorOptions {
   readonly log: (line: string) => void;
 }
 
-/** The newest unfinished run started in the last minute (the plugin's intent; its filter was always true). */
+/**
+ * The newest run started in the last minute that no monitor has sampled yet (the plugin meant
+ * "started in the last minute" but its filter was always true). A short run that already ended is
+ * still found, so the monitor never waits forever for one it missed.
+ */
 async function findRun(target: ClickHouseTarget, options: MonitorOptions): Promise<string | undefined> {
   const runs = qualifiedTable(options.database, options.tables.runsTable);
+  const stats = qualifiedTable(options.database, options.tables.statsTable);
   const rows = await target.query(`SELECT run_id FROM ${runs} WHERE event_type = 'start' AND timestamp >= now() - 60 `
-    + `AND run_id NOT IN (SELECT run_id FROM ${runs} WHERE event_type = 'end') ORDER BY timestamp DESC LIMIT 1`);
+    + `AND run_id NOT IN (SELECT run_id FROM ${stats}) ORDER BY timestamp DESC LIMIT 1`);
   return rows[0] === undefined ? undefined : String(rows[0].run_id);
 }
 
@@ -55,7 +60,7 @@ async function sample(target: ClickHouseTarget, backend: BackendProbe, options: 
  */
 export async function monitorRun(target: ClickHouseTarget, backend: BackendProbe, options: MonitorOptions): Promise<string | undefined> {
   let runId: string | undefined;
-  while (!options.signal.aborted && (runId = await findRun(target, options)) === undefined) await pause(2000, options.signal);
+  while (!options.signal.aborted && (runId = await findRun(target, options)) === undefined) await pause(1000, options.signal);
   if (runId === undefined) return undefined;
   options.log(`monitoring run ${runId}`);
   while (!options.signal.aborted) {

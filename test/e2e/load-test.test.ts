@@ -4,7 +4,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createClient } from 'redis';
+import { pythonJson } from '../../src/format/python-json.js';
 import { openBackend } from '../../src/loadtest/backends.js';
 import { percentile, sampleFigures } from '../../src/loadtest/report.js';
 import { openChdbSession } from '../support/chdb.js';
@@ -27,6 +30,38 @@ describe('load-test report figures from a hand-made series of samples', () => {
   });
 });
 
+const NO_BACKEND = { backend: 'none', celeryQueues: ['', ''] as [string, string], redisStream: '', vectorUrl: '', vectorSink: '' };
+
+// Vector cannot run here: a thin local fake of its GraphQL endpoint checks the request instead.
+describe('monitor backend vector, against a fake of Vector\'s GraphQL API', () => {
+  it('asks for the sink\'s received and sent totals and reports the difference as lag', async () => {
+    const requests: { method?: string; url?: string; type?: string; body: string }[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+      request.on('end', () => {
+        requests.push({ method: request.method, url: request.url, type: request.headers['content-type'], body });
+        response.setHeader('Content-Type', 'application/json');
+        response.end(JSON.stringify({ data: { sinks: { nodes: [{ componentId: 'clickhouse_xapi', metrics: {
+          receivedEventsTotal: { receivedEventsTotal: 120 }, sentEventsTotal: { sentEventsTotal: null } } }] } } }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const probe = await openBackend({ ...NO_BACKEND, backend: 'vector', vectorUrl: `http://127.0.0.1:${port}/graphql`, vectorSink: 'clickhouse_xapi' });
+      const sample = await probe.sample();
+      assert.equal(sample.lag, 120);
+      assert.equal(pythonJson(sample.data), '{"events_received": 120.0, "events_sent": 0.0, "lag": 120.0}');
+      assert.equal(requests.length, 1);
+      assert.deepEqual([requests[0]?.method, requests[0]?.url, requests[0]?.type], ['POST', '/graphql', 'application/json']);
+      assert.match(String((JSON.parse(String(requests[0]?.body)) as { query: string }).query), /componentId: \{equals: "clickhouse_xapi"\}.*receivedEventsTotal.*sentEventsTotal/);
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('monitor backends on the real Redis at 127.0.0.1:6379', () => {
   const prefix = uniqueName('aspects');
   const client = createClient({ url: 'redis://127.0.0.1:6379' });
@@ -39,7 +74,7 @@ describe('monitor backends on the real Redis at 127.0.0.1:6379', () => {
   it('celery: the LMS and CMS queue lengths and their sum', async () => {
     await client.rPush(`${prefix}.lms`, ['a', 'b', 'c']);
     await client.rPush(`${prefix}.cms`, ['d', 'e']);
-    const probe = await openBackend({ backend: 'celery', redisUrl: 'redis://127.0.0.1:6379', celeryQueues: [`${prefix}.lms`, `${prefix}.cms`], redisStream: '' });
+    const probe = await openBackend({ ...NO_BACKEND, backend: 'celery', redisUrl: 'redis://127.0.0.1:6379', celeryQueues: [`${prefix}.lms`, `${prefix}.cms`] });
     try {
       assert.deepEqual(await probe.sample(), { data: { lms_queue_length: 3, cms_queue_length: 2, lag: 5 }, lag: 5 });
     } finally {
@@ -52,7 +87,7 @@ describe('monitor backends on the real Redis at 127.0.0.1:6379', () => {
     for (let index = 0; index < 10; index += 1) await client.xAdd(stream, '*', { event: String(index) });
     await client.xGroupCreate(stream, 'analytics-service', '0');
     await client.xReadGroup('analytics-service', 'consumer-1', { key: stream, id: '>' }, { COUNT: 4 });
-    const probe = await openBackend({ backend: 'redis_bus', redisUrl: 'redis://127.0.0.1:6379', celeryQueues: ['', ''], redisStream: stream });
+    const probe = await openBackend({ ...NO_BACKEND, backend: 'redis_bus', redisUrl: 'redis://127.0.0.1:6379', redisStream: stream });
     try {
       assert.deepEqual(await probe.sample(), { data: { total_events: 10, lag: 6 }, lag: 6 });
     } finally {
