@@ -4,7 +4,10 @@ import { connectClickHouse } from '../clickhouse/open.js';
 import { resolveSettings, type ConnectionFlags } from '../config/settings.js';
 import { Interrupted, UsageError } from '../errors.js';
 import { loadTestReport, type RunReport } from '../loadtest/report.js';
-import { runLoadTest } from '../loadtest/run-load-test.js';
+import { loadTestCourse, newRunId, runLoadTest } from '../loadtest/run-load-test.js';
+import { clickHouseEvents, lmsEvents, type EventTarget, type LmsClient } from '../loadtest/targets.js';
+import type { ClickHouseTarget } from '../clickhouse/target.js';
+import type { Settings } from '../config/settings.js';
 import { reportHtml } from '../output/report-html.js';
 import { writeLine } from '../output/streams.js';
 import { textTable } from '../output/table.js';
@@ -22,6 +25,8 @@ interface LoadTestFlags extends ConnectionFlags {
   tags?: string[];
   courseId?: string;
   lmsUrl: string;
+  lmsClientId?: string;
+  lmsClientSecret?: string;
   yes?: boolean;
   json?: boolean;
 }
@@ -32,19 +37,37 @@ interface ReportFlags extends ConnectionFlags {
   html?: string;
 }
 
+/** The LMS OAuth2 client for --target lms, from flags or environment. */
+function lmsClient(flags: LoadTestFlags, env: CommandContext['env']): LmsClient {
+  const clientId = flags.lmsClientId ?? env.ASPECTS_LMS_CLIENT_ID;
+  const clientSecret = flags.lmsClientSecret ?? env.ASPECTS_LMS_CLIENT_SECRET;
+  if (!clientId || !clientSecret) throw new UsageError('--target lms needs an OAuth2 client: --lms-client-id and --lms-client-secret (or ASPECTS_LMS_CLIENT_ID, ASPECTS_LMS_CLIENT_SECRET)');
+  if (!flags.courseId) throw new UsageError('--target lms needs the --course-id of an existing course to enroll the learners in');
+  return { url: flags.lmsUrl.replace(/\/$/, ''), clientId, clientSecret };
+}
+
+async function eventTarget(flags: LoadTestFlags, context: CommandContext, target: ClickHouseTarget, settings: Settings, courseKey: string): Promise<EventTarget> {
+  if (flags.target === 'lms') return lmsEvents(lmsClient(flags, context.env), courseKey);
+  if (flags.target === 'clickhouse') return clickHouseEvents(target, settings.loadTest, courseKey, flags.lmsUrl.replace(/\/$/, ''));
+  throw new UsageError(`--target ${flags.target} is not available yet; use clickhouse or lms`);
+}
+
 async function loadTestAction(flags: LoadTestFlags, context: CommandContext): Promise<void> {
   if (!flags.yes && context.env.ASPECTS_LOAD_TEST_OK !== '1') {
     throw new UsageError('load-test creates test learners and writes events into the pipeline: confirm with --yes (or ASPECTS_LOAD_TEST_OK=1)');
   }
-  if (flags.target !== 'clickhouse') throw new UsageError(`--target ${flags.target} is not available yet; use --target clickhouse`);
+  if (flags.target === 'lms') lmsClient(flags, context.env);
   const settings = resolveSettings(flags, context.env);
+  const request = {
+    numUsers: flags.numUsers, usernamePrefix: flags.usernamePrefix, numEvents: flags.numEvents,
+    runUntilKilled: flags.runUntilKilled === true, sleepSeconds: flags.sleepTime, tags: flags.tags ?? null, courseKey: flags.courseId,
+  };
   const target = await connectClickHouse(settings.clickhouse);
   try {
-    const summary = await runLoadTest(target, settings.clickhouse.database, settings.loadTest, {
-      numUsers: flags.numUsers, usernamePrefix: flags.usernamePrefix, numEvents: flags.numEvents,
-      runUntilKilled: flags.runUntilKilled === true, sleepSeconds: flags.sleepTime, tags: flags.tags ?? null,
-      courseKey: flags.courseId, lmsUrl: flags.lmsUrl.replace(/\/$/, ''),
-    }, context.signal, (sent) => { if (sent % 100 === 0) writeLine(context.streams.stderr, `load-test: ${sent} events sent`); });
+    const runId = newRunId();
+    const events = await eventTarget(flags, context, target, settings, loadTestCourse(request, runId));
+    const summary = await runLoadTest(target, settings.clickhouse.database, settings.loadTest, request, runId, events, context.signal,
+      (sent) => { if (sent % 100 === 0) writeLine(context.streams.stderr, `load-test: ${sent} events sent`); });
     writeLine(context.streams.stdout, flags.json ? JSON.stringify(summary)
       : `run ${summary.run_id}: ${summary.sent_event_count} events sent to ${summary.course_id} in ${summary.seconds.toFixed(1)}s`);
     if (summary.stopped_by_signal && !flags.runUntilKilled) throw new Interrupted(`interrupted: run ${summary.run_id} ended after ${summary.sent_event_count} events (end row written)`);
@@ -88,7 +111,7 @@ export function loadTestCommand(context: CommandContext): Command {
     .action((flags: ReportFlags) => reportAction(flags, context)));
   const command = new Command('load-test')
     .description('generate learning events through the pipeline and record the run in load_test_runs')
-    .addOption(new Option('--target <target>', 'where events go: clickhouse (xAPI rows straight into the statements table)').choices(['clickhouse', 'lms', 'log']).default('clickhouse'))
+    .addOption(new Option('--target <target>', 'where events go: clickhouse (xAPI rows straight into the statements table) or lms (enrollments through the LMS APIs)').choices(['clickhouse', 'lms', 'log']).default('clickhouse'))
     .option('--num-users <n>', 'test learners to generate events for', positiveInteger, 10)
     .option('--username-prefix <prefix>', 'username prefix of the test learners', 'lt_')
     .option('--num-events <n>', 'events to send', positiveInteger, 10)
@@ -96,7 +119,9 @@ export function loadTestCommand(context: CommandContext): Command {
     .option('--sleep-time <seconds>', 'pause between events (0 = tight loop)', nonNegativeSeconds, 0.75)
     .option('--tags <tag...>', 'tags recorded with the run', collectKeys)
     .option('--course-id <key>', 'course the events are about (default course-v1:OEX+<run id>+2024-1)')
-    .option('--lms-url <url>', 'LMS root URL the statements name', 'http://localhost:18000')
+    .option('--lms-url <url>', 'LMS root URL (the lms target calls it; the clickhouse target names it in statements)', 'http://localhost:18000')
+    .option('--lms-client-id <id>', 'OAuth2 client id for --target lms (env ASPECTS_LMS_CLIENT_ID)')
+    .addOption(new Option('--lms-client-secret <secret>', 'OAuth2 client secret for --target lms (env ASPECTS_LMS_CLIENT_SECRET)'))
     .option('--yes', 'confirm: this writes test events (or ASPECTS_LOAD_TEST_OK=1)')
     .option('--json', 'print one JSON summary')
     .addHelpText('after', `

@@ -179,6 +179,63 @@ describe('load-test and monitor side by side on the ClickHouse server', () => {
   });
 });
 
+// No LMS can run here: a thin local fake of its three endpoints checks every request instead.
+describe('load-test --target lms, against a fake of the LMS token, registration and enrollment APIs', () => {
+  it('gets a JWT once, registers (or reuses) the learners, toggles enrollments with the JWT, records the run', async () => {
+    const url = await testClickHouseServer();
+    const database = uniqueName('aspects_lms');
+    const seen: { path?: string; auth?: string; type?: string; body: string }[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+      request.on('end', () => {
+        seen.push({ path: request.url, auth: request.headers.authorization, type: request.headers['content-type'], body });
+        const form = new URLSearchParams(body);
+        if (request.url === '/oauth2/access_token' && form.get('grant_type') === 'client_credentials' && form.get('token_type') === 'jwt'
+          && form.get('client_id') === 'aspects-lt' && form.get('client_secret') === 'lt-Secret-9') {
+          response.end(JSON.stringify({ access_token: 'header.payload.signature', token_type: 'JWT', expires_in: 3600 }));
+        } else if (request.url === '/api/user/v2/account/registration/') {
+          response.statusCode = form.get('username') === 'lt_2' ? 409 : 200;
+          response.end('{}');
+        } else if (request.url === '/api/enrollment/v1/enrollment' && request.headers.authorization === 'JWT header.payload.signature') {
+          response.end(body);
+        } else {
+          response.statusCode = 403;
+          response.end('{"detail": "unexpected request"}');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const connection = ['--clickhouse-url', url, '--clickhouse-database', database];
+      assert.equal((await runAspects(['schema', 'init', ...connection])).code, 0);
+      const result = await runAspects(['load-test', '--target', 'lms', '--yes', '--num-users', '3', '--num-events', '7', '--sleep-time', '0',
+        '--course-id', 'course-v1:Real+Course+2025', '--lms-url', `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+        '--json', ...connection], { ASPECTS_LMS_CLIENT_ID: 'aspects-lt', ASPECTS_LMS_CLIENT_SECRET: 'lt-Secret-9' });
+      assert.equal(result.code, 0, result.stderr);
+      assert.ok(!(result.stdout + result.stderr).includes('lt-Secret-9'));
+      assert.deepEqual(seen.map((each) => each.path), ['/oauth2/access_token', ...Array(3).fill('/api/user/v2/account/registration/'), ...Array(7).fill('/api/enrollment/v1/enrollment')]);
+      assert.deepEqual(seen.slice(1, 4).map((each) => new URLSearchParams(each.body).get('username')), ['lt_1', 'lt_2', 'lt_3']);
+      const state = new Map<string, boolean>();
+      for (const call of seen.slice(4)) {
+        assert.equal(call.type, 'application/json');
+        const body = JSON.parse(call.body) as { user: string; course_details: { course_id: string }; is_active: boolean; mode: string };
+        assert.equal(body.course_details.course_id, 'course-v1:Real+Course+2025');
+        assert.equal(body.is_active, !(state.get(body.user) ?? false), `toggle of ${body.user}`);
+        state.set(body.user, body.is_active);
+      }
+      const runId = (JSON.parse(result.stdout) as { run_id: string }).run_id;
+      const runs = await clickHouseRows(url, `SELECT event_type, extra FROM ${database}.load_test_runs WHERE run_id = '${runId}' ORDER BY event_type DESC`);
+      assert.deepEqual(runs.map((row) => row.extra), [
+        '{"tags": null, "course_id": "course-v1:Real+Course+2025", "num_users": 3, "username_prefix": "lt_"}', '{"sent_event_count": 7}',
+      ]);
+    } finally {
+      server.close();
+      await clickHouseSql(url, `DROP DATABASE IF EXISTS ${database}`);
+    }
+  });
+});
+
 describe('load-test into the embedded modern ClickHouse', () => {
   it('writes valid xAPI enrollment statements and, stopped by SIGINT, still the end row', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'aspects-lt-'));
