@@ -2,6 +2,7 @@ import { RuntimeFailure, messageOf } from '../errors.js';
 import type { ClickHouseSettings } from '../config/settings.js';
 import { openEmbeddedTarget } from './embedded.js';
 import { ServerTarget } from './server.js';
+import { qualifiedTable } from './sql.js';
 import type { ClickHouseTarget } from './target.js';
 
 /** The ClickHouse destination the settings name: a server over HTTP, or `chdb:PATH` embedded. */
@@ -20,4 +21,10 @@ export async function connectClickHouse(settings: ClickHouseSettings): Promise<C
     await target.close().catch(() => undefined);
     throw new RuntimeFailure(`cannot connect to ClickHouse ${target.description}: ${messageOf(error)}`);
   }
+}
+
+/** Whether `database`.`table` exists on the destination. */
+export async function tableExists(target: ClickHouseTarget, database: string, table: string): Promise<boolean> {
+  const [row] = await target.query(`EXISTS TABLE ${qualifiedTable(database, table)}`);
+  return Number(Object.values(row ?? {})[0]) === 1;
 }

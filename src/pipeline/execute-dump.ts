@@ -1,5 +1,4 @@
-import { openClickHouse } from '../clickhouse/open.js';
-import { qualifiedTable } from '../clickhouse/sql.js';
+import { connectClickHouse, openClickHouse, tableExists } from '../clickhouse/open.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
 import type { Settings } from '../config/settings.js';
 import type { MysqlLocation } from '../config/urls.js';
@@ -29,17 +28,11 @@ async function connectLms(location: MysqlLocation): Promise<LmsDatabase> {
   }
 }
 
-/** Fails before anything is read when ClickHouse is unreachable or a target table is missing. */
-async function checkClickHouse(target: ClickHouseTarget, database: string, plan: ObjectPlan): Promise<void> {
-  try {
-    await target.ping();
-  } catch (error) {
-    throw new RuntimeFailure(`cannot connect to ClickHouse ${target.description}: ${messageOf(error)}`);
-  }
+/** Fails before anything is read when a target table is missing. */
+async function checkTables(target: ClickHouseTarget, database: string, plan: ObjectPlan): Promise<void> {
   for (const sink of plan.sinks) {
-    const rows = await target.query(`EXISTS TABLE ${qualifiedTable(database, sink.table)}`);
-    if (Number(Object.values(rows[0] ?? {})[0]) !== 1) {
-      throw new RuntimeFailure(`ClickHouse table ${database}.${sink.table} does not exist; create the event_sink schema first`);
+    if (!(await tableExists(target, database, sink.table))) {
+      throw new RuntimeFailure(`ClickHouse table ${database}.${sink.table} does not exist; create it with aspects schema init`);
     }
   }
 }
@@ -61,12 +54,14 @@ export async function executeDump(
   if (!settings.mysql) throw new UsageError('no LMS database configured: pass --mysql-url or set ASPECTS_MYSQL_URL');
   const targets = plan.sinks.map((sink) => ({ sink, filter: filterFor(sink, request.filter) }));
   for (const skipped of plan.skipped) reporter.notice(`skipping ${skipped.object}: ${skipped.reason}`);
-  const clickhouse = await openClickHouse(settings.clickhouse);
+  // A forced dry run never talks to ClickHouse; anything else checks it answers first.
+  const offline = request.dryRun && request.force;
+  const clickhouse = offline ? await openClickHouse(settings.clickhouse) : await connectClickHouse(settings.clickhouse);
   let lms: LmsDatabase | undefined;
   let structures: StructureSource | undefined;
   try {
     const database = settings.clickhouse.database;
-    if (!(request.dryRun && request.force)) await checkClickHouse(clickhouse, database, plan);
+    if (!offline) await checkTables(clickhouse, database, plan);
     lms = await connectLms(settings.mysql);
     structures = plan.sinks.some((sink) => sink.children?.length) ? await openStructureSource(lms, settings) : undefined;
     const result = await runDump(targets, request, { lms, clickhouse, database, reporter, signal, structures });

@@ -1,5 +1,5 @@
-import { connectClickHouse } from '../clickhouse/open.js';
-import { isIdentifier, qualifiedTable } from '../clickhouse/sql.js';
+import { connectClickHouse, tableExists } from '../clickhouse/open.js';
+import { isIdentifier } from '../clickhouse/sql.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
 import type { Settings } from '../config/settings.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
@@ -41,8 +41,7 @@ export interface RetireSummary {
 async function existingTables(target: ClickHouseTarget, database: string, tables: readonly string[], summary: RetireSummary): Promise<string[]> {
   const existing: string[] = [];
   for (const table of tables) {
-    const [row] = await target.query(`EXISTS TABLE ${qualifiedTable(database, table)}`);
-    if (Number(Object.values(row ?? {})[0]) === 1) existing.push(table);
+    if (await tableExists(target, database, table)) existing.push(table);
     else {
       summary.warnings.push(`PII table ${database}.${table} does not exist; skipped`);
       summary.tables.push({ table, status: 'missing', rows_matched: 0, rows_remaining: null });

@@ -1,3 +1,4 @@
+import { tableExists } from '../clickhouse/open.js';
 import { qualifiedTable, quoteIdentifier } from '../clickhouse/sql.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
 import type { LmsDatabase } from '../lms/database.js';
@@ -30,11 +31,6 @@ async function mysqlKeys(db: LmsDatabase, sink: Sink): Promise<Map<string, strin
   const rows = await db.select(
     `SELECT ${sink.source.fields[column.source]} AS \`key_value\`${cursor ? `, ${cursor} AS \`modified_at\`` : ''} FROM ${sink.source.from}`, []);
   return new Map(rows.map((row) => [column.format(row.key_value).text, row.modified_at == null ? null : String(row.modified_at)]));
-}
-
-async function tableExists(target: ClickHouseTarget, database: string, table: string): Promise<boolean> {
-  const [row] = await target.query(`EXISTS TABLE ${qualifiedTable(database, table)}`);
-  return Number(Object.values(row ?? {})[0]) === 1;
 }
 
 /** The state of one object, in a constant number of queries (MySQL 1, ClickHouse up to 4). */
