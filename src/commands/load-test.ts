@@ -5,7 +5,7 @@ import { resolveSettings, type ConnectionFlags } from '../config/settings.js';
 import { Interrupted, UsageError } from '../errors.js';
 import { loadTestReport, type RunReport } from '../loadtest/report.js';
 import { loadTestCourse, newRunId, runLoadTest } from '../loadtest/run-load-test.js';
-import { clickHouseEvents, lmsEvents, type EventTarget, type LmsClient } from '../loadtest/targets.js';
+import { clickHouseEvents, lmsEvents, logEvents, type EventTarget, type LmsClient } from '../loadtest/targets.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
 import type { Settings } from '../config/settings.js';
 import { reportHtml } from '../output/report-html.js';
@@ -27,6 +27,7 @@ interface LoadTestFlags extends ConnectionFlags {
   lmsUrl: string;
   lmsClientId?: string;
   lmsClientSecret?: string;
+  logFile?: string;
   yes?: boolean;
   json?: boolean;
 }
@@ -48,8 +49,9 @@ function lmsClient(flags: LoadTestFlags, env: CommandContext['env']): LmsClient 
 
 async function eventTarget(flags: LoadTestFlags, context: CommandContext, target: ClickHouseTarget, settings: Settings, courseKey: string): Promise<EventTarget> {
   if (flags.target === 'lms') return lmsEvents(lmsClient(flags, context.env), courseKey);
-  if (flags.target === 'clickhouse') return clickHouseEvents(target, settings.loadTest, courseKey, flags.lmsUrl.replace(/\/$/, ''));
-  throw new UsageError(`--target ${flags.target} is not available yet; use clickhouse or lms`);
+  const lmsUrl = flags.lmsUrl.replace(/\/$/, '');
+  if (flags.target === 'log') return logEvents(courseKey, lmsUrl, flags.logFile ?? context.streams.stdout);
+  return clickHouseEvents(target, settings.loadTest, courseKey, lmsUrl);
 }
 
 async function loadTestAction(flags: LoadTestFlags, context: CommandContext): Promise<void> {
@@ -68,7 +70,9 @@ async function loadTestAction(flags: LoadTestFlags, context: CommandContext): Pr
     const events = await eventTarget(flags, context, target, settings, loadTestCourse(request, runId));
     const summary = await runLoadTest(target, settings.clickhouse.database, settings.loadTest, request, runId, events, context.signal,
       (sent) => { if (sent % 100 === 0) writeLine(context.streams.stderr, `load-test: ${sent} events sent`); });
-    writeLine(context.streams.stdout, flags.json ? JSON.stringify(summary)
+    // Log lines on stdout keep stdout to themselves; the summary goes to stderr then.
+    const out = flags.target === 'log' && !flags.logFile ? context.streams.stderr : context.streams.stdout;
+    writeLine(out, flags.json ? JSON.stringify(summary)
       : `run ${summary.run_id}: ${summary.sent_event_count} events sent to ${summary.course_id} in ${summary.seconds.toFixed(1)}s`);
     if (summary.stopped_by_signal && !flags.runUntilKilled) throw new Interrupted(`interrupted: run ${summary.run_id} ended after ${summary.sent_event_count} events (end row written)`);
   } finally {
@@ -111,7 +115,8 @@ export function loadTestCommand(context: CommandContext): Command {
     .action((flags: ReportFlags) => reportAction(flags, context)));
   const command = new Command('load-test')
     .description('generate learning events through the pipeline and record the run in load_test_runs')
-    .addOption(new Option('--target <target>', 'where events go: clickhouse (xAPI rows straight into the statements table) or lms (enrollments through the LMS APIs)').choices(['clickhouse', 'lms', 'log']).default('clickhouse'))
+    .addOption(new Option('--target <target>', 'where events go: clickhouse (xAPI rows into the statements table), lms (enrollments through the LMS APIs) or log (tracking log lines for Vector)').choices(['clickhouse', 'lms', 'log']).default('clickhouse'))
+    .option('--log-file <file>', 'with --target log: append the lines to this file (default stdout)')
     .option('--num-users <n>', 'test learners to generate events for', positiveInteger, 10)
     .option('--username-prefix <prefix>', 'username prefix of the test learners', 'lt_')
     .option('--num-events <n>', 'events to send', positiveInteger, 10)

@@ -1,3 +1,4 @@
+import { appendFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { literal, qualifiedTable } from '../clickhouse/sql.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
@@ -30,6 +31,25 @@ export async function clickHouseEvents(
       const time = wholeSeconds ? row.emissionTime.slice(0, 19) : row.emissionTime;
       const csv = encodeRow([bare(row.eventId), quoted(time), quoted(row.event)]);
       await target.insertCsv(statements, ['event_id', 'emission_time', 'event'], [Buffer.from(csv)]);
+    },
+  };
+}
+
+/** One tracking log line as the LMS writes it for the xapi_tracking logger (what Vector's Aspects config parses). */
+export function trackingLogLine(statement: string, now: Date): string {
+  const iso = now.toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)},${iso.slice(20, 23)} INFO ${process.pid} [xapi_tracking] [user None] [ip 127.0.0.1] logger.py:41 - ${statement}\n`;
+}
+
+/** As log lines for Vector: appended to `file`, or written to `out` (stdout). */
+export function logEvents(courseKey: string, lmsUrl: string, out: NodeJS.WritableStream | string): EventTarget {
+  return {
+    prepare: async () => undefined,
+    async send(learner, enroll) {
+      const now = new Date();
+      const line = trackingLogLine(enrollmentStatement(learner, courseKey, lmsUrl, enroll, now).event, now);
+      if (typeof out === 'string') await appendFile(out, line);
+      else out.write(line);
     },
   };
 }

@@ -146,6 +146,35 @@ describe('load-test and monitor side by side on the ClickHouse server', () => {
     }
   });
 
+  it('--target log appends tracking log lines that Aspects\' Vector configuration parses', async () => {
+    // Its own database: a recent unsampled run here would be the monitor test's to find.
+    const logDatabase = uniqueName('aspects_log');
+    const logConnection = ['--clickhouse-url', url, '--clickhouse-database', logDatabase];
+    assert.equal((await runAspects(['schema', 'init', ...logConnection])).code, 0);
+    const folder = mkdtempSync(join(tmpdir(), 'aspects-log-'));
+    try {
+      const file = join(folder, 'tracking.log');
+      const result = await runAspects(['load-test', '--target', 'log', '--log-file', file, '--yes', '--num-events', '12', '--sleep-time', '0',
+        '--course-id', 'course-v1:Log+Target+1', '--json', ...logConnection]);
+      assert.equal(result.code, 0, result.stderr);
+      const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+      assert.equal(lines.length, 12);
+      // The msg_regex of Aspects' Vector common-post.toml.
+      const vectorRegex = /^.* \[xapi_tracking\] [^{}]* (?<message>\{.*\})$/;
+      for (const line of lines) {
+        assert.match(line, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO \d+ \[xapi_tracking\] /);
+        const statement = JSON.parse(vectorRegex.exec(line)?.groups?.message ?? '') as { object: { id: string } };
+        assert.equal(statement.object.id, 'http://localhost:18000/course/course-v1:Log+Target+1');
+      }
+      const runId = (JSON.parse(result.stdout) as { run_id: string }).run_id;
+      const [end] = await clickHouseRows(url, `SELECT extra FROM ${logDatabase}.load_test_runs WHERE run_id = '${runId}' AND event_type = 'end'`);
+      assert.equal(end?.extra, '{"sent_event_count": 12}');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+      await clickHouseSql(url, `DROP DATABASE IF EXISTS ${logDatabase}`);
+    }
+  });
+
   it('refuses to start without --yes', async () => {
     const result = await runAspects(['load-test', '--num-events', '1', ...connection()]);
     assert.equal(result.code, 2);
