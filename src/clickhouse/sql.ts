@@ -18,11 +18,11 @@ export function qualifiedTable(database: string, table: string): string {
   return `${quoteIdentifier(database)}.${quoteIdentifier(table)}`;
 }
 
-/**
- * A ClickHouse literal for a key value that was already validated by its formatter:
- * integers bare, anything else single-quoted with quotes and backslashes escaped.
- */
-export function literal(value: string): string {
-  if (/^-?\d{1,19}$/.test(value)) return value;
+/** A ClickHouse literal: an integer bare, a string single-quoted with quotes and backslashes escaped. */
+export function literal(value: string | number): string {
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new UsageError(`not an integer: ${value}`);
+    return String(value);
+  }
   return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 }

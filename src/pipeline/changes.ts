@@ -27,7 +27,7 @@ function sameAsStored(cells: readonly Cell[], names: readonly string[], stored: 
   return cells.every((cell, index) => sameValue(cell, stored[names[index] as string]));
 }
 
-/** The newest stored row (by time_last_dumped, as dbt picks it) for each of `keys`. */
+/** The newest stored row (by time_last_dumped, as dbt picks it) for each key (given as literals). */
 async function latestRows(
   target: ClickHouseTarget, database: string, sink: Sink, keys: readonly string[],
 ): Promise<Map<string, ClickHouseRow>> {
@@ -36,7 +36,7 @@ async function latestRows(
   const columns = sink.columns.map((column) => quoteIdentifier(column.name)).join(', ');
   const latest = new Map<string, ClickHouseRow>();
   for (let start = 0; start < keys.length; start += KEYS_PER_LOOKUP) {
-    const chunk = keys.slice(start, start + KEYS_PER_LOOKUP).map(literal).join(', ');
+    const chunk = keys.slice(start, start + KEYS_PER_LOOKUP).join(', ');
     const rows = await target.query(
       `SELECT ${columns} FROM ${table} WHERE (${key}, time_last_dumped) IN `
       + `(SELECT ${key}, max(time_last_dumped) FROM ${table} WHERE ${key} IN (${chunk}) GROUP BY ${key})`,
@@ -52,7 +52,12 @@ export async function decideChangedRows(
 ): Promise<Decision[]> {
   const keyIndex = sink.columns.findIndex((column) => column.name === sink.incremental.targetKey);
   const keyOf = (row: ShapedRow): string => (row.cells[keyIndex] as Cell).text;
-  const latest = await latestRows(target, database, sink, [...new Set(rows.map(keyOf))]);
+  // A bare cell (an integer) is an integer literal; a quoted one (UUID, text) a string literal.
+  const keyLiteral = (row: ShapedRow): string => {
+    const cell = row.cells[keyIndex] as Cell;
+    return cell.quoted ? literal(cell.text) : literal(Number(cell.text));
+  };
+  const latest = await latestRows(target, database, sink, [...new Set(rows.map(keyLiteral))]);
   const names = sink.columns.map((column) => column.name);
   return rows.map((row) => {
     const stored = latest.get(keyOf(row));

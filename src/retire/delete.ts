@@ -25,7 +25,7 @@ export function chunks<T>(ids: readonly T[], size = IDS_PER_STATEMENT): T[][] {
 
 /** user_id IN (…) over integers already validated as user ids. */
 export function userIdCondition(ids: readonly number[]): string {
-  return `user_id IN (${ids.map((id) => literal(String(id))).join(', ')})`;
+  return `user_id IN (${ids.map((id) => literal(id)).join(', ')})`;
 }
 
 /** Whether system.mutations reports failures (latest_fail_reason; servers before 19.x do not). */

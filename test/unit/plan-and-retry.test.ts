@@ -89,7 +89,8 @@ describe('SQL building blocks', () => {
   it('quotes only plain identifiers and escapes literals', () => {
     assert.equal(quoteIdentifier('order'), '`order`');
     assert.throws(() => quoteIdentifier('a`; DROP'), UsageError);
-    assert.equal(literal('42'), '42');
+    assert.equal(literal(42), '42');
+    assert.equal(literal('284104'), "'284104'");
     assert.equal(literal("o'brien\\"), "'o\\'brien\\\\'");
   });
 });
