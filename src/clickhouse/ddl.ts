@@ -1,4 +1,5 @@
 import { quoteIdentifier } from './sql.js';
+import type { ClickHouseTarget } from './target.js';
 
 /** One column of an event_sink table: name, ClickHouse type, optional DEFAULT expression. */
 export type ColumnDefinition = readonly [name: string, type: string, defaultExpression?: string];
@@ -91,12 +92,22 @@ export interface ServerDialect {
   readonly modernTypes: boolean;
   /** A separate PRIMARY KEY clause and the MOD operator are understood. */
   readonly modernSyntax: boolean;
+  /** Lightweight DELETE FROM is generally available (23.3+). */
+  readonly lightweightDelete: boolean;
 }
 
 /** The dialect of a server by its version() text. */
 export function dialectOf(version: string): ServerDialect {
   const [major = 0, minor = 0] = version.split('.').map(Number);
-  return { modernTypes: major > 21 || (major === 21 && minor >= 12), modernSyntax: major >= 20 };
+  const atLeast = (wantMajor: number, wantMinor: number) => major > wantMajor || (major === wantMajor && minor >= wantMinor);
+  return { modernTypes: atLeast(21, 12), modernSyntax: major >= 20, lightweightDelete: atLeast(23, 3) };
+}
+
+/** The server's version() and its dialect. */
+export async function serverDialect(target: ClickHouseTarget): Promise<{ version: string; dialect: ServerDialect }> {
+  const [row] = await target.query('SELECT version() AS version');
+  const version = String(row?.version ?? '');
+  return { version, dialect: dialectOf(version) };
 }
 
 /** The type a column gets on this server (String for Bool and LowCardinality on old servers). */

@@ -1,3 +1,4 @@
+import { serverDialect } from '../clickhouse/ddl.js';
 import { RuntimeFailure } from '../errors.js';
 import { literal, qualifiedTable } from '../clickhouse/sql.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
@@ -9,11 +10,10 @@ const IDS_PER_STATEMENT = 1000;
 /** How a server deletes rows: lightweight DELETE FROM (23.3+), or a mutation it must wait for. */
 export type DeleteMethod = 'DELETE FROM' | 'ALTER TABLE … DELETE';
 
-/** Lightweight deletes are generally available from ClickHouse 23.3. */
+/** Lightweight deletes where the server has them, mutations otherwise. */
 export async function deleteMethod(target: ClickHouseTarget): Promise<DeleteMethod> {
-  const [row] = await target.query('SELECT version() AS version');
-  const [major = 0, minor = 0] = String(row?.version ?? '').split('.').map(Number);
-  return major > 23 || (major === 23 && minor >= 3) ? 'DELETE FROM' : 'ALTER TABLE … DELETE';
+  const { dialect } = await serverDialect(target);
+  return dialect.lightweightDelete ? 'DELETE FROM' : 'ALTER TABLE … DELETE';
 }
 
 /** `ids` in chunks small enough for one statement. */

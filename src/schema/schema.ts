@@ -1,13 +1,6 @@
-import { createTableSql, dialectOf, columnType, EVENT_SINK_TABLES, xapiEventsTable, type ServerDialect } from '../clickhouse/ddl.js';
+import { createTableSql, columnType, EVENT_SINK_TABLES, serverDialect, xapiEventsTable } from '../clickhouse/ddl.js';
 import { literal, quoteIdentifier } from '../clickhouse/sql.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
-
-/** The server's dialect, read from version(). */
-export async function serverDialect(target: ClickHouseTarget): Promise<{ version: string; dialect: ServerDialect }> {
-  const [row] = await target.query('SELECT version() AS version');
-  const version = String(row?.version ?? '');
-  return { version, dialect: dialectOf(version) };
-}
 
 /** Creates the xAPI database and statements table (for a standalone or embedded store). */
 export async function initXapiSchema(target: ClickHouseTarget, database: string, table: string, cluster?: string): Promise<string> {

@@ -19,8 +19,9 @@ describe('event_sink DDL', () => {
     assert.match(sql, /`is_active` String,\n {2}`mode` String,/);
     assert.match(sql, /\) ENGINE = MergeTree ORDER BY \(course_key, user_id, time_last_dumped\)$/);
     assert.match(createTableSql(table('external_id'), 'x', dialectOf('18.16.1')), /PARTITION BY user_id % 100 ORDER BY/);
-    assert.deepEqual(dialectOf('21.11.3'), { modernTypes: false, modernSyntax: true });
-    assert.deepEqual(dialectOf('23.8.2.7'), { modernTypes: true, modernSyntax: true });
+    assert.deepEqual(dialectOf('21.11.3'), { modernTypes: false, modernSyntax: true, lightweightDelete: false });
+    assert.deepEqual(dialectOf('23.8.2.7'), { modernTypes: true, modernSyntax: true, lightweightDelete: true });
+    assert.equal(dialectOf('23.2.1').lightweightDelete, false);
   });
 
   it('has the columns every sink writes, in the same order', () => {
