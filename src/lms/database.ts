@@ -36,3 +36,11 @@ export function openLmsDatabase(location: MysqlLocation): LmsDatabase {
     close: () => pool.end(),
   };
 }
+
+/** Whether the LMS database has `table` (and `column` in it, when given). */
+export async function hasColumn(db: LmsDatabase, table: string, column?: string): Promise<boolean> {
+  const [probe] = await db.select(
+    'SELECT COUNT(*) AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?'
+    + (column ? ' AND COLUMN_NAME = ?' : ''), column ? [table, column] : [table]);
+  return Number(probe?.n) > 0;
+}

@@ -1,5 +1,4 @@
-import type { LmsDatabase } from './database.js';
-import { hasColumn } from './tag-tree.js';
+import { hasColumn, type LmsDatabase } from './database.js';
 
 /** Tag ids applied to each object (course or block key), loaded once per run. */
 export class ObjectTags {

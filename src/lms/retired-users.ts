@@ -1,5 +1,4 @@
-import type { LmsDatabase } from './database.js';
-import { hasColumn } from './tag-tree.js';
+import { hasColumn, type LmsDatabase } from './database.js';
 
 /**
  * Users the LMS has retired or is retiring: a retirement status or request row (from the moment

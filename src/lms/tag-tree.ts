@@ -1,5 +1,5 @@
 import { DataError } from '../errors.js';
-import type { LmsDatabase } from './database.js';
+import { hasColumn, type LmsDatabase } from './database.js';
 
 /** One row of oel_tagging_tag as the tree needs it. */
 interface TagNode {
@@ -45,14 +45,6 @@ export class TagTree {
     if (stored) return stored.replace(/\t$/, '').split('\t');
     return this.chain(id).reverse().map((tagId) => (this.nodes.get(tagId) as TagNode).value);
   }
-}
-
-/** Whether the LMS database has `table` (and `column` in it, when given). */
-export async function hasColumn(db: LmsDatabase, table: string, column?: string): Promise<boolean> {
-  const [probe] = await db.select(
-    'SELECT COUNT(*) AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?'
-    + (column ? ' AND COLUMN_NAME = ?' : ''), column ? [table, column] : [table]);
-  return Number(probe?.n) > 0;
 }
 
 /**
