@@ -3,22 +3,17 @@ import { after, before, describe, it } from 'node:test';
 import { clickHouseSql, createTestEventSink, type TestEventSink } from '../support/clickhouse.js';
 import { runAspects } from '../support/cli.js';
 import { courseKey, fillCourses } from '../support/course-fixture.js';
-import { createTestLms, type TestLms } from '../support/env.js';
+import type { TestLms } from '../support/env.js';
 import { assertSameRows, expectedRows } from '../support/expected.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
-import { cliEnv, jsonSummary } from '../support/scenario.js';
+import { cliEnv, jsonSummary, lmsWith } from '../support/scenario.js';
 import { fillTags } from '../support/tag-fixture.js';
 
-async function courseLms(courses: number): Promise<TestLms> {
-  const lms = await createTestLms();
-  try {
-    const keys = await fillCourses(lms.db, courses);
-    await fillTags(lms.db, 'newest', [...keys, `block-v1:${keys[0]?.slice(10)}+type@html+block@x`]);
-  } catch (error) {
-    await lms.drop();
-    throw error;
-  }
-  return lms;
+function courseLms(courses: number): Promise<TestLms> {
+  return lmsWith(async (db) => {
+    const keys = await fillCourses(db, courses);
+    await fillTags(db, 'newest', [...keys, `block-v1:${keys[0]?.slice(10)}+type@html+block@x`]);
+  });
 }
 
 /** The newest row per course, the way dbt reads course_overviews. */

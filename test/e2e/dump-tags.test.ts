@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestEventSink, type TestEventSink } from '../support/clickhouse.js';
 import { runAspects } from '../support/cli.js';
-import { createTestLms, type TestLms } from '../support/env.js';
+import type { TestLms } from '../support/env.js';
 import { assertSameRows, expectedRows } from '../support/expected.js';
 import type { TaggingSchema } from '../support/lms-schema.js';
 import { fillTags } from '../support/tag-fixture.js';
-import { cliEnv, jsonSummary } from '../support/scenario.js';
+import { cliEnv, jsonSummary, lmsWith } from '../support/scenario.js';
 
 const TAG_OBJECTS = ['taxonomy', 'tag', 'object_tag'];
 const OBJECT_IDS = [
@@ -16,15 +16,8 @@ const OBJECT_IDS = [
   'lb:OpenedX:lib1:html:intro', 'course-v1:CaseTest+X+1', 'course-v1:casetest+x+1',
 ];
 
-async function taggedLms(schema: TaggingSchema): Promise<TestLms> {
-  const lms = await createTestLms({ tagging: schema });
-  try {
-    await fillTags(lms.db, schema, OBJECT_IDS);
-  } catch (error) {
-    await lms.drop();
-    throw error;
-  }
-  return lms;
+function taggedLms(schema: TaggingSchema): Promise<TestLms> {
+  return lmsWith((db) => fillTags(db, schema, OBJECT_IDS), { tagging: schema });
 }
 
 for (const schema of ['newest', 'legacy'] as const) {

@@ -4,16 +4,21 @@ import { createTestLms, type TestLms } from './env.js';
 import type { SchemaOptions } from './lms-schema.js';
 import { fillLms, type FixtureOptions } from './lms-fixture.js';
 
-/** A filled LMS database shared by the tests of one file (they only read it). */
-export async function filledLms(options: FixtureOptions, schema: SchemaOptions = {}): Promise<TestLms> {
+/** A new LMS database filled by `fill`; dropped again if filling fails. */
+export async function lmsWith(fill: (db: TestLms['db']) => Promise<unknown>, schema: SchemaOptions = {}): Promise<TestLms> {
   const lms = await createTestLms(schema);
   try {
-    await fillLms(lms.db, options);
+    await fill(lms.db);
   } catch (error) {
     await lms.drop();
     throw error;
   }
   return lms;
+}
+
+/** A filled LMS database shared by the tests of one file (they only read it). */
+export function filledLms(options: FixtureOptions, schema: SchemaOptions = {}): Promise<TestLms> {
+  return lmsWith((db) => fillLms(db, options), schema);
 }
 
 /** Environment pointing the CLI at `lms` and `sink`, PII enabled unless overridden. */
