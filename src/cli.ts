@@ -8,6 +8,7 @@ import { statusCommand } from './commands/status.js';
 import { queryCommand } from './commands/query.js';
 import { loadTestCommand } from './commands/load-test.js';
 import { monitorCommand } from './commands/monitor.js';
+import { supersetCommand } from './commands/superset.js';
 import type { CommandContext } from './commands/context.js';
 import { AspectsError, EXIT_CODES, messageOf } from './errors.js';
 import { writeLine } from './output/streams.js';
@@ -68,6 +69,7 @@ export function buildProgram(context: CommandContext): Command {
   program.addCommand(queryCommand(context));
   program.addCommand(loadTestCommand(context));
   program.addCommand(monitorCommand(context));
+  program.addCommand(supersetCommand(context));
   const overrideExits = (command: Command): void => {
     command.exitOverride();
     command.commands.forEach(overrideExits);

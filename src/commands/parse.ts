@@ -9,6 +9,13 @@ export function positiveInteger(value: string): number {
   return number;
 }
 
+/** commander argParser: a TCP port, 1..65535. */
+export function portNumber(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value.trim()) || port < 1 || port > 65535) throw new InvalidArgumentError('must be a port number from 1 to 65535.');
+  return port;
+}
+
 /** commander argParser: a whole number ≥ 0. */
 export function nonNegativeInteger(value: string): number {
   const number = Number(value);

@@ -24,6 +24,13 @@ export interface ConfigFile {
       readonly PASSWORD?: string; readonly NAME?: string;
     };
   };
+  /** Superset embedding settings (see src/superset/settings.ts for their shapes). */
+  readonly SUPERSET_CONFIG?: unknown;
+  readonly ASPECTS_INSTRUCTOR_DASHBOARDS?: unknown;
+  readonly ASPECTS_IN_CONTEXT_DASHBOARDS?: unknown;
+  readonly SUPERSET_EXTRA_FILTERS_FORMAT?: unknown;
+  readonly SUPERSET_DASHBOARD_LOCALES?: unknown;
+  readonly ASPECTS_ENABLE_STUDIO_IN_CONTEXT_METRICS?: unknown;
   /** Per-object switches: EVENT_SINK_CLICKHOUSE_<OBJECT>_ENABLED. */
   readonly [switchKey: `EVENT_SINK_CLICKHOUSE_${string}_ENABLED`]: boolean | string | undefined;
 }

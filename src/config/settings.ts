@@ -143,10 +143,15 @@ function resolveModulestore(flags: ConnectionFlags, env: Env, file: ConfigFile):
   return { ...parseMongoUrl(url), collectionPrefix };
 }
 
+/** The config file named by --config or ASPECTS_CONFIG; empty when none is. */
+export function configFileOf(flags: Pick<ConnectionFlags, 'config'>, env: Env): ConfigFile {
+  const configPath = first(flags.config, env.ASPECTS_CONFIG);
+  return configPath ? readConfigFile(configPath) : {};
+}
+
 /** Applies flags > environment > config file > defaults. */
 export function resolveSettings(flags: ConnectionFlags, env: Env): Settings {
-  const configPath = first(flags.config, env.ASPECTS_CONFIG);
-  const file = configPath ? readConfigFile(configPath) : {};
+  const file = configFileOf(flags, env);
   const piiSwitch = first<string | boolean>(env.ASPECTS_ENABLE_PII, file.ASPECTS_ENABLE_PII);
   const piiModels = file.EVENT_SINK_CLICKHOUSE_PII_MODELS ?? DEFAULTS.piiModels;
   if (!Array.isArray(piiModels) || !piiModels.every((model) => typeof model === 'string')) {
