@@ -1,15 +1,17 @@
 import { Command, Option } from 'commander';
 import { connectClickHouse } from '../clickhouse/open.js';
-import { resolveSettings, type ConnectionFlags } from '../config/settings.js';
+import { configFileOf, resolveSettings, type ConnectionFlags } from '../config/settings.js';
 import { registerSecret } from '../config/secrets.js';
 import { openBackend } from '../loadtest/backends.js';
+import { KAFKA_SASL_MECHANISMS } from '../loadtest/kafka-bus.js';
+import { kafkaOptions, type KafkaFlags } from '../loadtest/kafka-settings.js';
 import { monitorRun } from '../loadtest/monitor.js';
 import { writeLine } from '../output/streams.js';
 import type { CommandContext } from './context.js';
 import { addConnectionOptions } from './connection-options.js';
 import { nonNegativeSeconds } from './parse.js';
 
-interface MonitorFlags extends ConnectionFlags {
+interface MonitorFlags extends ConnectionFlags, KafkaFlags {
   backend: string;
   sleepTime: number;
   redisUrl?: string;
@@ -26,7 +28,7 @@ async function monitorAction(flags: MonitorFlags, context: CommandContext): Prom
   const [lmsQueue = '', cmsQueue = ''] = flags.celeryQueues.split(',');
   const backend = await openBackend({
     backend: flags.backend, redisUrl, celeryQueues: [lmsQueue, cmsQueue], redisStream: flags.redisStream,
-    vectorUrl: flags.vectorUrl, vectorSink: flags.vectorSink,
+    vectorUrl: flags.vectorUrl, vectorSink: flags.vectorSink, kafka: flags.backend === 'kafka_bus' ? kafkaOptions(flags, context.env, configFileOf(flags, context.env)) : undefined,
   });
   const target = await connectClickHouse(settings.clickhouse);
   try {
@@ -53,7 +55,15 @@ export function monitorCommand(context: CommandContext): Command {
     .option('--redis-stream <name>', 'the event bus stream', 'openedx-analytics')
     .option('--vector-url <url>', 'Vector\'s GraphQL API', 'http://localhost:8686/graphql')
     .option('--vector-sink <id>', 'the Vector sink writing xAPI rows to ClickHouse', 'clickhouse_xapi')
-    .addHelpText('after', '\nExamples:\n  $ aspects monitor --backend none --sleep-time 1\n  $ aspects monitor --backend celery --redis-url redis://redis:6379/0')
+    .option('--kafka-brokers <host:port,...>', 'Kafka bootstrap brokers (env ASPECTS_MONITOR_KAFKA_BROKERS, or EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS)')
+    .option('--kafka-topic-prefix <prefix>', 'EVENT_BUS_TOPIC_PREFIX: the topic is <prefix>-analytics (default: the setting, else dev)')
+    .option('--kafka-topic <name>', 'the whole event bus topic name, instead of <prefix>-analytics')
+    .option('--kafka-group <id>', 'the consumer group whose lag is measured', 'analytics-service')
+    .addOption(new Option('--kafka-sasl <mechanism>', 'SASL login (password from env ASPECTS_MONITOR_KAFKA_PASSWORD)').choices(KAFKA_SASL_MECHANISMS))
+    .option('--kafka-username <name>', 'SASL username (env ASPECTS_MONITOR_KAFKA_USERNAME)')
+    .option('--kafka-ssl', 'connect to Kafka over TLS')
+    .addHelpText('after', '\nExamples:\n  $ aspects monitor --backend none --sleep-time 1\n  $ aspects monitor --backend celery --redis-url redis://redis:6379/0'
+      + '\n  $ aspects monitor --backend kafka_bus --kafka-brokers kafka:9092 --kafka-topic-prefix dev')
     .action((flags: MonitorFlags) => monitorAction(flags, context));
   return addConnectionOptions(command);
 }

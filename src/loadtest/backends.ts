@@ -1,6 +1,7 @@
 import { createClient } from 'redis';
 import { UsageError } from '../errors.js';
 import { pyFloat, type PythonJsonValue } from '../format/python-json.js';
+import { kafkaBusProbe, type KafkaBusOptions } from './kafka-bus.js';
 
 /** One reading of a pipeline backend: the JSON the plugin stores under its name, and its lag. */
 export interface BackendSample {
@@ -28,6 +29,8 @@ export interface BackendOptions {
   readonly vectorUrl: string;
   /** The Vector sink that writes xAPI rows to ClickHouse. */
   readonly vectorSink: string;
+  /** The event bus on Kafka (with no brokers the backend cannot start). */
+  readonly kafka?: KafkaBusOptions;
 }
 
 /** An XINFO reply as an object, whether the client gave a map, an object or flat [key, value, …] pairs. */
@@ -97,6 +100,13 @@ function vectorProbe(options: BackendOptions): BackendProbe {
   };
 }
 
+async function kafkaProbe(kafka: KafkaBusOptions | undefined): Promise<BackendProbe> {
+  if (!kafka || kafka.brokers.length === 0) {
+    throw new UsageError('this backend reads Kafka: pass --kafka-brokers or set ASPECTS_MONITOR_KAFKA_BROKERS (or EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS)');
+  }
+  return kafkaBusProbe(kafka);
+}
+
 const NONE: BackendProbe = { name: null, sample: async () => ({ data: {}, lag: 0 }), close: async () => undefined };
 
 /** The probe for `--backend`. */
@@ -105,7 +115,8 @@ export async function openBackend(options: BackendOptions): Promise<BackendProbe
     case 'none': return NONE;
     case 'celery': return celeryProbe(options);
     case 'redis_bus': return redisBusProbe(options);
+    case 'kafka_bus': return kafkaProbe(options.kafka);
     case 'vector': return vectorProbe(options);
-    default: throw new UsageError(`--backend ${options.backend} is not available yet; use none, celery, redis_bus or vector`);
+    default: throw new UsageError(`unknown --backend ${options.backend}; use none, celery, redis_bus, kafka_bus or vector`);
   }
 }
