@@ -40,7 +40,8 @@ Examples:
 
 Exit codes:
   ${EXIT_CODES.success}    success
-  ${EXIT_CODES.runtime}    runtime failure (dump: the message names the --start-pk to resume from; retire: rows remain)
+  ${EXIT_CODES.runtime}    runtime failure (dump: the message names the --start-pk to resume from; retire: rows remain;
+       superset check: a dashboard cannot be embedded)
   ${EXIT_CODES.usage}    usage or configuration error; nothing was written
   ${EXIT_CODES.stale}    schema status: the schema drifts; status --fail-on-stale: ClickHouse is behind the LMS
   ${EXIT_CODES.interrupted}  interrupted by SIGINT/SIGTERM after the current batch finished`;
