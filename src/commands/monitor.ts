@@ -62,6 +62,7 @@ export function monitorCommand(context: CommandContext): Command {
     .addOption(new Option('--kafka-sasl <mechanism>', 'SASL login (password from env ASPECTS_MONITOR_KAFKA_PASSWORD)').choices(KAFKA_SASL_MECHANISMS))
     .option('--kafka-username <name>', 'SASL username (env ASPECTS_MONITOR_KAFKA_USERNAME)')
     .option('--kafka-ssl', 'connect to Kafka over TLS')
+    .option('--no-kafka-ssl', 'plain connection even when EVENT_BUS_KAFKA_API_KEY is set')
     .addHelpText('after', '\nExamples:\n  $ aspects monitor --backend none --sleep-time 1\n  $ aspects monitor --backend celery --redis-url redis://redis:6379/0'
       + '\n  $ aspects monitor --backend kafka_bus --kafka-brokers kafka:9092 --kafka-topic-prefix dev')
     .action((flags: MonitorFlags) => monitorAction(flags, context));

@@ -6,8 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
+import { localizedUuid } from '../../src/superset/dashboards.js';
 import { BIN, runAspects } from '../support/cli.js';
 import { lmsWith } from '../support/scenario.js';
 import { freePort } from '../support/servers.js';
@@ -163,6 +167,28 @@ describe('aspects superset check and dashboards, against a fake Superset', () =>
     }
   });
 
+  it('reads SUPERSET_CONFIG and the locales from a YAML config file (lms.yml style)', async () => {
+    const dashboards = tutorDashboards();
+    for (const [slug, base] of INSTRUCTOR) dashboards.set(`${slug}-es-419`, localizedUuid(base, 'es-419'));
+    const fake = await startSupersetFake({ username: 'lms_superset', password: PASSWORD, dashboards });
+    const folder = mkdtempSync(join(tmpdir(), 'aspects-superset-'));
+    try {
+      const config = join(folder, 'lms.yml');
+      writeFileSync(config, [
+        'SUPERSET_CONFIG:', `  internal_service_url: ${fake.url}/`, '  username: lms_superset', `  password: "${PASSWORD}"`,
+        'SUPERSET_DASHBOARD_LOCALES: [en, es-419]', 'ASPECTS_ENABLE_STUDIO_IN_CONTEXT_METRICS: false', '',
+      ].join('\n'));
+      const result = await runAspects(['superset', 'check', '--config', config, '--json'], {});
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      const rows = JSON.parse(result.stdout) as { slug: string; ok: boolean }[];
+      assert.equal(rows.length, 9);
+      assert.deepEqual(rows.slice(0, 3).map((r) => r.slug), ['course-dashboard', 'course-dashboard-en', 'course-dashboard-es-419']);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+      await fake.close();
+    }
+  });
+
   it('with Studio metrics on, the in-context dashboards are checked too', async () => {
     const fake = await startSupersetFake({ username: 'lms_superset', password: PASSWORD, dashboards: tutorDashboards() });
     try {
@@ -232,6 +258,12 @@ describe('aspects superset embed, in headless Chromium', () => {
       await fake.close();
       assert.equal(code, 0, embed.stderr());
     }
+  });
+
+  it('an unknown --dashboard is exit 2 before serving', async () => {
+    const result = await runAspects(['superset', 'embed', '--course-key', COURSE, '--username', 'staff', '--port', '1', '--dashboard', 'nope'], {});
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^aspects: no instructor dashboard "nope"/);
   });
 
   it('a busy port is exit 1 with one line', async () => {

@@ -7,6 +7,8 @@ import { redact } from '../../src/config/secrets.js';
 import { parseSwitch, resolveSettings } from '../../src/config/settings.js';
 import { parseClickHouseUrl, parseMysqlUrl } from '../../src/config/urls.js';
 import { UsageError } from '../../src/errors.js';
+import type { ConfigFile } from '../../src/config/file.js';
+import { kafkaOptions } from '../../src/loadtest/kafka-settings.js';
 
 function configFile(name: string, content: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'aspects-config-')), name);
@@ -107,5 +109,30 @@ describe('bad configuration is a usage error', () => {
   it('accepts the usual on/off spellings', () => {
     assert.deepEqual(['1', 'true', 'YES', 'on', true].map((value) => parseSwitch(value, 'x')), [true, true, true, true, true]);
     assert.deepEqual(['0', 'false', 'No', 'off', ''].map((value) => parseSwitch(value, 'x')), [false, false, false, false, false]);
+  });
+});
+
+describe('kafka_bus settings', () => {
+  const flags = { kafkaGroup: 'analytics-service' };
+
+  it('flags over ASPECTS_MONITOR_KAFKA_* over the event bus settings (environment, then config file)', () => {
+    const file = { EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS: 'kafka-a:9092, kafka-b:9092', EVENT_BUS_TOPIC_PREFIX: 'prod' } as ConfigFile;
+    assert.deepEqual(kafkaOptions(flags, {}, file), { brokers: ['kafka-a:9092', 'kafka-b:9092'], topic: 'prod-analytics', group: 'analytics-service', sasl: undefined, ssl: false });
+    assert.deepEqual(kafkaOptions(flags, { ASPECTS_MONITOR_KAFKA_BROKERS: 'k:1' }, file).brokers, ['k:1']);
+    assert.equal(kafkaOptions({ ...flags, kafkaTopic: 'custom' }, {}, file).topic, 'custom');
+    assert.equal(kafkaOptions(flags, {}, {}).topic, 'dev-analytics');
+    assert.equal(kafkaOptions({ ...flags, kafkaTopicPrefix: '' }, {}, {}).topic, 'analytics');
+  });
+
+  it('an event bus API key and secret mean SASL PLAIN over TLS; the secret is redacted', () => {
+    const env = { EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS: 'k:9092', EVENT_BUS_KAFKA_API_KEY: 'key-1', EVENT_BUS_KAFKA_API_SECRET: 'kafka-S3cret' };
+    const options = kafkaOptions(flags, env, {});
+    assert.deepEqual([options.sasl, options.ssl], [{ mechanism: 'plain', username: 'key-1', password: 'kafka-S3cret' }, true]);
+    assert.equal(redact('auth kafka-S3cret'), 'auth ***');
+    assert.equal(kafkaOptions({ ...flags, kafkaSsl: false }, env, {}).ssl, false);
+  });
+
+  it('a SASL mechanism without a password is a usage error', () => {
+    assert.throws(() => kafkaOptions({ ...flags, kafkaSasl: 'scram-sha-256', kafkaUsername: 'u' }, { ASPECTS_MONITOR_KAFKA_BROKERS: 'k:1' }, {}), UsageError);
   });
 });
