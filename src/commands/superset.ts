@@ -8,7 +8,7 @@ import { textTable } from '../output/table.js';
 import { checkDashboards } from '../superset/check.js';
 import { SupersetClient } from '../superset/client.js';
 import { parseCourseKey } from '../superset/course-key.js';
-import { dashboardLocale, userDashboards } from '../superset/dashboards.js';
+import { dashboardLocale, userDashboards, type UserDashboard } from '../superset/dashboards.js';
 import { serveEmbedPage, tokenPath } from '../superset/embed-server.js';
 import { filterFields, type FilterUser } from '../superset/filters.js';
 import { filterFormats, guestTokenBody } from '../superset/guest-token.js';
@@ -36,6 +36,12 @@ interface EmbedFlags extends LearnerFlags {
 
 function supersetSettings(flags: SupersetFlags, context: CommandContext): SupersetSettings {
   return resolveSupersetSettings(context.env, configFileOf(flags, context.env));
+}
+
+/** The instructor dashboards as a user of `language` gets them, and the locale they are in. */
+function instructorDashboardsFor(settings: SupersetSettings, language: string): { locale: string; dashboards: UserDashboard[] } {
+  const locale = dashboardLocale(language, settings.locales);
+  return { locale, dashboards: userDashboards(settings.instructorDashboards, locale) };
 }
 
 function checkedUsername(username: string): string {
@@ -71,8 +77,7 @@ async function mintToken(settings: SupersetSettings, flags: LearnerFlags, contex
 
 async function dashboardsAction(flags: SupersetFlags, context: CommandContext): Promise<void> {
   const settings = supersetSettings(flags, context);
-  const locale = dashboardLocale(flags.locale, settings.locales);
-  const dashboards = userDashboards(settings.instructorDashboards, locale);
+  const { locale, dashboards } = instructorDashboardsFor(settings, flags.locale);
   if (flags.json) {
     const rows = dashboards.map(({ name, slug, uuid, baseUuid }) => ({ name, slug, uuid, base_uuid: baseUuid }));
     writeLine(context.streams.stdout, JSON.stringify({ locale, dashboards: rows }));
@@ -88,8 +93,7 @@ async function tokenAction(flags: LearnerFlags, context: CommandContext): Promis
     writeLine(context.streams.stdout, token);
     return;
   }
-  const locale = dashboardLocale(flags.locale, settings.locales);
-  const dashboards = userDashboards(settings.instructorDashboards, locale).map(({ name, slug, uuid }) => ({ name, slug, uuid }));
+  const dashboards = instructorDashboardsFor(settings, flags.locale).dashboards.map(({ name, slug, uuid }) => ({ name, slug, uuid }));
   writeLine(context.streams.stdout, JSON.stringify({ token, dashboards, request: { ...request, body: JSON.parse(request.body ?? 'null') as unknown } }));
 }
 
@@ -108,7 +112,7 @@ async function embedAction(flags: EmbedFlags, context: CommandContext): Promise<
   const settings = supersetSettings(flags, context);
   const course = parseCourseKey(flags.courseKey);
   checkedUsername(flags.username);
-  const dashboards = userDashboards(settings.instructorDashboards, dashboardLocale(flags.locale, settings.locales));
+  const { dashboards } = instructorDashboardsFor(settings, flags.locale);
   const chosen = flags.dashboard === undefined ? 0 : settings.instructorDashboards.findIndex((d) => d.slug === flags.dashboard);
   const dashboard = dashboards[chosen];
   if (dashboard === undefined) throw new UsageError(`no instructor dashboard ${JSON.stringify(flags.dashboard ?? '')}; see aspects superset dashboards`);

@@ -38,6 +38,8 @@ export class SupersetClient {
   private refreshToken = '';
   private csrfToken: string | undefined;
   private readonly cookies = new Map<string, string>();
+  /** The newest request, as `--json` shows it. */
+  private lastSent: SentRequest | undefined;
 
   constructor(private readonly account: SupersetAccount) {
     this.host = supersetHost(account);
@@ -61,15 +63,10 @@ export class SupersetClient {
   async guestToken(body: string): Promise<{ token: string; request: SentRequest }> {
     this.csrfToken ??= await this.fetchCsrfToken();
     const url = `${this.host}api/v1/security/guest_token/`;
-    let request: SentRequest | undefined;
-    const reply = await this.withRefresh(() => {
-      const headers = { ...this.authHeaders(), 'X-CSRFToken': this.csrfToken ?? '', 'Content-Type': 'application/json', ...this.cookieHeader() };
-      request = { method: 'POST', url, headers: shown(headers), body };
-      return this.send('POST', url, headers, body);
-    });
+    const reply = await this.withRefresh(() => this.send('POST', url, { ...this.authHeaders(), 'X-CSRFToken': this.csrfToken ?? '', 'Content-Type': 'application/json' }, body));
     const token = (reply.body as { token?: unknown } | null)?.token;
     if (reply.status !== 200 || typeof token !== 'string') throw new RuntimeFailure(`Superset refused the guest token: ${describe(reply)}`);
-    return { token, request: request as SentRequest };
+    return { token, request: this.lastSent as SentRequest };
   }
 
   private async fetchCsrfToken(): Promise<string> {
@@ -109,9 +106,11 @@ export class SupersetClient {
   }
 
   private async send(method: string, url: string, headers: Record<string, string>, body: string | undefined): Promise<Reply> {
+    const sentHeaders = { ...headers, ...this.cookieHeader() };
+    this.lastSent = { method, url, headers: shown(sentHeaders), body };
     let response: Response;
     try {
-      response = await fetch(url, { method, headers: { ...headers, ...this.cookieHeader() }, body, redirect: 'manual', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      response = await fetch(url, { method, headers: sentHeaders, body, redirect: 'manual', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     } catch (error) {
       throw new RuntimeFailure(`cannot reach Superset at ${url}: ${messageOf((error as { cause?: unknown }).cause ?? error)}`);
     }
