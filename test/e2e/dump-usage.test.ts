@@ -4,19 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { clickHouseSql, createTestEventSink, type TestEventSink } from '../support/clickhouse.js';
-import { runAspects, type CliResult } from '../support/cli.js';
+import { oneErrorLine, runAspects } from '../support/cli.js';
 import type { TestLms } from '../support/env.js';
 import { freePort } from '../support/servers.js';
 import { CLICKHOUSE_TEST_USER } from '../support/servers.js';
 import { cliEnv, filledLms, jsonSummary } from '../support/scenario.js';
 
 const OBJECTS = ['user_profile', 'external_id', 'course_enrollment'];
-
-function oneErrorLine(result: CliResult): string {
-  const lines = result.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, `expected one stderr line, got:\n${result.stderr}`);
-  return lines[0] as string;
-}
 
 describe('aspects dump: PII, configuration, bad input, secrets', () => {
   let lms: TestLms;

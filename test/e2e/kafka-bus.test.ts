@@ -3,7 +3,6 @@
 // so they check the requests kafkajs makes and the lag arithmetic, not a real broker's behaviour.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -11,6 +10,7 @@ import { openBackend, type BackendOptions } from '../../src/loadtest/backends.js
 import { clickHouseRows, clickHouseSql } from '../support/clickhouse.js';
 import { runAspects } from '../support/cli.js';
 import { testClickHouseServer, uniqueName } from '../support/env.js';
+import { freePort } from '../support/servers.js';
 import { startFakeKafka, type FakeKafka, type FakePartition, type SeenRequest } from '../support/kafka-fake.js';
 
 const NO_BACKEND: BackendOptions = { backend: 'none', celeryQueues: ['', ''], redisStream: '', vectorUrl: '', vectorSink: '' };
@@ -38,15 +38,6 @@ function assertSampleRequests(fake: FakeKafka): void {
   assert.deepEqual(asked, [-1, -2].map((timestamp) => ({ isolationLevel: 1, topics: [{ topic: 'dev-analytics', asked: [[0, timestamp], [1, timestamp], [2, timestamp]] }] })));
   assert.deepEqual(bodies(fake, 'FindCoordinator')[0], { key: 'analytics-service', keyType: 0 });
   assert.deepEqual(bodies(fake, 'OffsetFetch')[0], { groupId: 'analytics-service', topics: [{ topic: 'dev-analytics', partitions: [0, 1, 2] }] });
-}
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('monitor backend kafka_bus, against a thin fake Kafka broker', () => {
@@ -88,7 +79,7 @@ describe('monitor backend kafka_bus, against a thin fake Kafka broker', () => {
   });
 
   it('fails within seconds, not minutes, when no broker listens', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const started = performance.now();
     await assert.rejects(
       openBackend({ ...NO_BACKEND, backend: 'kafka_bus', kafka: { brokers: [`127.0.0.1:${port}`], topic: 'dev-analytics', group: 'analytics-service' } }),

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { openBackend } from '../../src/loadtest/backends.js';
 import { percentile, sampleFigures } from '../../src/loadtest/report.js';
 import { openChdbSession } from '../support/chdb.js';
 import { clickHouseRows, clickHouseSql } from '../support/clickhouse.js';
-import { BIN, runAspects, type CliResult } from '../support/cli.js';
+import { runAspects, startAspects } from '../support/cli.js';
 import { testClickHouseServer, uniqueName } from '../support/env.js';
 
 describe('load-test report figures from a hand-made series of samples', () => {
@@ -96,15 +95,6 @@ describe('monitor backends on the real Redis at 127.0.0.1:6379', () => {
   });
 });
 
-function spawnAspects(args: string[]): { done: Promise<CliResult>; kill: (signal: NodeJS.Signals) => void } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  return { done: new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr }))), kill: (signal) => child.kill(signal) };
-}
-
 describe('load-test and monitor side by side on the ClickHouse server', () => {
   let url: string;
   let database: string;
@@ -183,7 +173,7 @@ describe('load-test and monitor side by side on the ClickHouse server', () => {
 
   it('the monitor finds the run, samples, and stops by itself after the end row; the report shows the run', async () => {
     assert.equal((await runAspects(['schema', 'init', '--xapi', ...connection()])).code, 0);
-    const monitor = spawnAspects(['monitor', '--backend', 'none', '--sleep-time', '0.5', ...connection()]);
+    const monitor = startAspects(['monitor', '--backend', 'none', '--sleep-time', '0.5', ...connection()]);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const load = await runAspects(['load-test', '--target', 'clickhouse', '--yes', '--num-events', '60', '--sleep-time', '0.02', '--json', ...connection()]);
     assert.equal(load.code, 0, load.stderr);
@@ -271,7 +261,7 @@ describe('load-test into the embedded modern ClickHouse', () => {
     try {
       const connection = ['--clickhouse-url', `chdb:${folder}`];
       assert.equal((await runAspects(['schema', 'init', '--xapi', ...connection])).code, 0);
-      const load = spawnAspects(['load-test', '--yes', '--run-until-killed', '--sleep-time', '0.05', '--course-id', 'course-v1:Load+Test+2025', ...connection]);
+      const load = startAspects(['load-test', '--yes', '--run-until-killed', '--sleep-time', '0.05', '--course-id', 'course-v1:Load+Test+2025', ...connection]);
       await new Promise((resolve) => setTimeout(resolve, 1500));
       load.kill('SIGINT');
       const result = await load.done;

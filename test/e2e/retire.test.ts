@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { openChdbSession } from '../support/chdb.js';
 import { aspectsTables } from '../support/aspects-ddl.js';
 import { createTestEventSink, type TestEventSink } from '../support/clickhouse.js';
-import { runAspects } from '../support/cli.js';
+import { oneErrorLine, runAspects } from '../support/cli.js';
 import type { TestLms } from '../support/env.js';
 import { retireInLms } from '../support/retirement-fixture.js';
 import { cliEnv, filledLms, jsonSummary } from '../support/scenario.js';
@@ -46,7 +46,7 @@ describe('aspects retire on the ClickHouse server (ALTER TABLE … DELETE, waite
     for (const args of cases) {
       const result = await retire(...args);
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
-      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+      oneErrorLine(result);
     }
     for (const table of PII_TABLES) assert.deepEqual(await userCounts(sink, table), before100[table]);
   });

@@ -5,14 +5,13 @@
  * @superset-ui/embedded-sdk, whose iframe loads the fake's /embedded page.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
 import { localizedUuid } from '../../src/superset/dashboards.js';
-import { BIN, runAspects } from '../support/cli.js';
+import { oneErrorLine, runAspects, startAspects } from '../support/cli.js';
 import { lmsWith } from '../support/scenario.js';
 import { freePort } from '../support/servers.js';
 import { startSupersetFake, type SupersetFake } from '../support/superset-fake.js';
@@ -91,8 +90,7 @@ describe('aspects superset token, against a fake Superset', () => {
     const env = envFor(fake, { SUPERSET_CONFIG: JSON.stringify({ service_url: fake.url, username: 'lms_superset', password: 'wrong-Pa55' }) });
     const result = await runAspects(['superset', 'token', '--course-key', COURSE, '--username', 'staff'], env);
     assert.equal(result.code, 1);
-    assert.equal(result.stderr.trim().split('\n').length, 1);
-    assert.match(result.stderr, /Superset login as "lms_superset" failed: HTTP 401 Not authorized/);
+    assert.match(oneErrorLine(result), /Superset login as "lms_superset" failed: HTTP 401 Not authorized/);
     assert.ok(!result.stderr.includes('wrong-Pa55'));
   });
 
@@ -101,7 +99,7 @@ describe('aspects superset token, against a fake Superset', () => {
     for (const args of [['--course-key', "course-v1:A+B+C' OR '1'='1", '--username', 'staff'], ['--course-key', COURSE, '--username', '']]) {
       const result = await runAspects(['superset', 'token', ...args], envFor(fake));
       assert.equal(result.code, 2, result.stderr);
-      assert.equal(result.stderr.trim().split('\n').length, 1);
+      oneErrorLine(result);
     }
     assert.equal(fake.requests.length, 0);
   });
@@ -215,25 +213,12 @@ describe('aspects superset check and dashboards, against a fake Superset', () =>
   });
 });
 
-/** Starts `aspects superset embed` and resolves once it serves; `stop` sends SIGINT and gives the exit code. */
-async function startEmbed(args: readonly string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [BIN, 'superset', 'embed', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); if (stdout.includes('serving')) resolve(); });
-    void exited.then((code) => reject(new Error(`embed exited ${code}: ${stderr}`)));
-  });
-  return { stdout: () => stdout, stderr: () => stderr, stop: async () => { child.kill('SIGINT'); return exited; } };
-}
-
 describe('aspects superset embed, in headless Chromium', () => {
   it('the page embeds the localized course dashboard with the SDK and hands it a guest token from the tool', async () => {
     const fake = await startSupersetFake({ username: 'lms_superset', password: PASSWORD, dashboards: tutorDashboards() });
     const port = await freePort();
-    const embed = await startEmbed(['--course-key', COURSE, '--username', 'staff', '--port', String(port)], envFor(fake));
+    const embed = startAspects(['superset', 'embed', '--course-key', COURSE, '--username', 'staff', '--port', String(port)], envFor(fake));
+    await embed.stdoutIncludes('serving');
     const browser = await chromium.launch({
       executablePath: process.env.ASPECTS_TEST_CHROMIUM ?? '/usr/bin/chromium',
       args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -254,7 +239,8 @@ describe('aspects superset embed, in headless Chromium', () => {
       assert.match(embed.stderr(), /guest token issued/);
     } finally {
       await browser.close();
-      const code = await embed.stop();
+      embed.kill('SIGINT');
+      const { code } = await embed.done;
       await fake.close();
       assert.equal(code, 0, embed.stderr());
     }
