@@ -1,9 +1,9 @@
 import type { DumpSummary, ObjectSummary } from '../pipeline/summary.js';
 import type { Key } from '../lms/keyset.js';
 import type { Decision } from '../pipeline/decision.js';
-import { decisionLine, type BatchProgress, type Reporter } from './reporter.js';
+import { decisionLine, retryLine, type BatchProgress, type Reporter } from './reporter.js';
 import { clock, writeLine, type OutputStreams } from './streams.js';
-import { summaryJson, summaryText } from './summary-text.js';
+import { summaryOutput } from './summary-text.js';
 
 /** Plain log lines on stderr (cron, Kubernetes); the summary on stdout at the end. */
 export class LogReporter implements Reporter {
@@ -23,7 +23,7 @@ export class LogReporter implements Reporter {
   }
 
   retrying(object: string, attempt: number, delayMs: number, reason: string): void {
-    this.notice(`${object}: attempt ${attempt} failed (${reason}); retrying in ${(delayMs / 1000).toFixed(1)}s`);
+    this.notice(retryLine(object, attempt, delayMs, reason));
   }
 
   decision(object: string, key: Key, decision: Decision): void {
@@ -35,6 +35,6 @@ export class LogReporter implements Reporter {
   }
 
   finished(summary: DumpSummary): void {
-    writeLine(this.streams.stdout, this.json ? summaryJson(summary) : summaryText(summary));
+    writeLine(this.streams.stdout, summaryOutput(summary, this.json));
   }
 }

@@ -30,6 +30,11 @@ export interface Reporter {
   finished(summary: DumpSummary): void;
 }
 
+/** The line a reporter prints before retrying a failed request. */
+export function retryLine(object: string, attempt: number, delayMs: number, reason: string): string {
+  return `${object}: attempt ${attempt} failed (${reason}); retrying in ${(delayMs / 1000).toFixed(1)}s`;
+}
+
 /** The line a reporter prints for one decision. */
 export function decisionLine(object: string, key: Key, decision: Decision): string {
   return `${object} ${key}: ${decision.dump ? 'dump' : 'skip'} - ${decision.detail}`;

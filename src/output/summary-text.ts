@@ -9,14 +9,14 @@ function objectLine(summary: ObjectSummary, dryRun: boolean): string {
 }
 
 /** The human summary printed on stdout at the end of a dump. */
-export function summaryText(summary: DumpSummary): string {
+function summaryText(summary: DumpSummary): string {
   const lines = summary.objects.map((object) => objectLine(object, summary.dry_run));
   for (const skipped of summary.skipped) lines.push(`${skipped.object}: skipped (${skipped.reason})`);
   if (summary.dry_run) lines.push('dry run: nothing was written to ClickHouse');
   return lines.join('\n');
 }
 
-/** The JSON summary printed on stdout with --json. */
-export function summaryJson(summary: DumpSummary): string {
-  return JSON.stringify(summary);
+/** What a dump prints on stdout at the end: the human summary, or one JSON document with --json. */
+export function summaryOutput(summary: DumpSummary, json: boolean): string {
+  return json ? JSON.stringify(summary) : summaryText(summary);
 }

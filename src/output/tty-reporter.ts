@@ -4,9 +4,9 @@ import type { DumpSummary, ObjectSummary } from '../pipeline/summary.js';
 import { LogReporter } from './log-reporter.js';
 import type { Key } from '../lms/keyset.js';
 import type { Decision } from '../pipeline/decision.js';
-import { decisionLine, type BatchProgress, type Reporter } from './reporter.js';
+import { decisionLine, retryLine, type BatchProgress, type Reporter } from './reporter.js';
 import { writeLine, type OutputStreams } from './streams.js';
-import { summaryJson, summaryText } from './summary-text.js';
+import { summaryOutput } from './summary-text.js';
 
 const CYAN = '\u001b[36m';
 const RESET = '\u001b[0m';
@@ -44,7 +44,7 @@ export class TtyReporter implements Reporter {
   }
 
   retrying(object: string, attempt: number, delayMs: number, reason: string): void {
-    this.notice(`${object}: attempt ${attempt} failed (${reason}); retrying in ${(delayMs / 1000).toFixed(1)}s`);
+    this.notice(retryLine(object, attempt, delayMs, reason));
   }
 
   decision(object: string, key: Key, decision: Decision): void {
@@ -58,7 +58,7 @@ export class TtyReporter implements Reporter {
 
   finished(summary: DumpSummary): void {
     this.bars.stop();
-    writeLine(this.streams.stdout, this.json ? summaryJson(summary) : summaryText(summary));
+    writeLine(this.streams.stdout, summaryOutput(summary, this.json));
   }
 }
 
