@@ -35,6 +35,11 @@ export interface ConfigFile {
   readonly [switchKey: `EVENT_SINK_CLICKHOUSE_${string}_ENABLED`]: boolean | string | undefined;
 }
 
+/** Whether a parsed setting is a mapping (not null, not a list). */
+export function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** Reads a JSON or YAML config file (YAML is a superset of JSON, so one parser serves both). */
 export function readConfigFile(path: string): ConfigFile {
   let content: string;
@@ -51,7 +56,7 @@ export function readConfigFile(path: string): ConfigFile {
     throw new UsageError(`config file ${path} is not valid JSON or YAML: ${firstLine}`);
   }
   if (parsed == null) return {};
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+  if (!isMapping(parsed)) {
     throw new UsageError(`config file ${path} must hold a mapping of settings`);
   }
   return parsed as ConfigFile;
@@ -62,10 +67,10 @@ export function backendConfig(config: ConfigFile): {
   url?: string; database?: string; username?: string; password?: string; timeout_secs?: string;
 } {
   const raw: unknown = config.EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG ?? {};
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+  if (!isMapping(raw)) {
     throw new UsageError('EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG must be a mapping (url, database, username, password, timeout_secs)');
   }
-  const entries = Object.entries(raw as Record<string, unknown>)
+  const entries = Object.entries(raw)
     .filter(([, value]) => value !== undefined && value !== null)
     .map(([key, value]) => [key, String(value)]);
   return Object.fromEntries(entries);

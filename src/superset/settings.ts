@@ -1,6 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { UsageError, messageOf } from '../errors.js';
-import type { ConfigFile } from '../config/file.js';
+import { isMapping, type ConfigFile } from '../config/file.js';
 import { parseSwitch } from '../config/settings.js';
 import { registerSecret } from '../config/secrets.js';
 import { DEFAULT_IN_CONTEXT_DASHBOARDS, DEFAULT_INSTRUCTOR_DASHBOARDS, type Dashboard } from './dashboards.js';
@@ -37,10 +37,6 @@ function rawSetting(name: keyof ConfigFile & string, env: Env, file: ConfigFile)
   } catch (error) {
     throw new UsageError(`environment variable ${name} is not valid JSON: ${messageOf(error).split('\n')[0] ?? ''}`);
   }
-}
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function optionalText(value: unknown, name: string): string | undefined {
