@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { connectClickHouse } from '../clickhouse/open.js';
 import { resolveSettings, type ConnectionFlags } from '../config/settings.js';
 import { Drift, UsageError } from '../errors.js';
-import { openLmsDatabase } from '../lms/database.js';
+import { connectLmsDatabase, type LmsDatabase } from '../lms/database.js';
 import { writeLine } from '../output/streams.js';
 import { textTable } from '../output/table.js';
 import { OBJECT_NAMES, SINKS, findSink } from '../sinks/index.js';
@@ -39,12 +39,13 @@ async function statusAction(flags: StatusFlags, context: CommandContext): Promis
   const settings = resolveSettings(flags, context.env);
   if (!settings.mysql) throw new UsageError('status compares with the LMS database: pass --mysql-url or set ASPECTS_MYSQL_URL');
   const target = await connectClickHouse(settings.clickhouse);
-  const db = openLmsDatabase(settings.mysql);
+  let db: LmsDatabase | undefined;
   const objects: ObjectStatus[] = [];
   try {
+    db = await connectLmsDatabase(settings.mysql);
     for (const sink of sinks) objects.push(await objectStatus(db, target, settings.clickhouse.database, sink));
   } finally {
-    await db.close().catch(() => undefined);
+    await db?.close().catch(() => undefined);
     await target.close().catch(() => undefined);
   }
   const stale = objects.filter((each) => each.stale);

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { configFileOf, resolveSettings } from '../config/settings.js';
 import { RuntimeFailure, UsageError, messageOf } from '../errors.js';
 import { authUserByName } from '../lms/auth-user.js';
-import { openLmsDatabase } from '../lms/database.js';
+import { connectLmsDatabase } from '../lms/database.js';
 import { clock, writeLine } from '../output/streams.js';
 import { textTable } from '../output/table.js';
 import { checkDashboards } from '../superset/check.js';
@@ -58,7 +58,7 @@ async function filterUser(settings: SupersetSettings, flags: LearnerFlags, conte
   if (!needsLms) return { username };
   const mysql = resolveSettings(flags, context.env).mysql;
   if (mysql === undefined) throw new UsageError('SUPERSET_EXTRA_FILTERS_FORMAT uses {user.…} fields: give the LMS database (--mysql-url or ASPECTS_MYSQL_URL)');
-  const db = openLmsDatabase(mysql);
+  const db = await connectLmsDatabase(mysql);
   try {
     return await authUserByName(db, username);
   } finally {

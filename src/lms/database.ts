@@ -1,5 +1,6 @@
 import { createPool, type Pool, type RowDataPacket } from 'mysql2/promise';
 import type { MysqlLocation } from '../config/urls.js';
+import { RuntimeFailure, messageOf } from '../errors.js';
 import type { SourceValue } from '../format/values.js';
 
 /** A row of the LMS database, keyed by result field name. */
@@ -35,6 +36,19 @@ export function openLmsDatabase(location: MysqlLocation): LmsDatabase {
     },
     close: () => pool.end(),
   };
+}
+
+/** Opens the LMS database and checks it answers; a failure names where it tried (never the password). */
+export async function connectLmsDatabase(location: MysqlLocation): Promise<LmsDatabase> {
+  const lms = openLmsDatabase(location);
+  try {
+    await lms.select('SELECT 1', []);
+    return lms;
+  } catch (error) {
+    await lms.close().catch(() => undefined);
+    const where = `${location.user}@${location.host}:${location.port}/${location.database}`;
+    throw new RuntimeFailure(`cannot connect to MySQL ${where}: ${messageOf(error)}`);
+  }
 }
 
 /** Whether the LMS database has `table` (and `column` in it, when given). */

@@ -1,9 +1,8 @@
 import { connectClickHouse, openClickHouse, tableExists } from '../clickhouse/open.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
 import type { Settings } from '../config/settings.js';
-import type { MysqlLocation } from '../config/urls.js';
-import { Interrupted, RuntimeFailure, UsageError, messageOf, type AspectsError } from '../errors.js';
-import { openLmsDatabase, type LmsDatabase } from '../lms/database.js';
+import { Interrupted, RuntimeFailure, UsageError, type AspectsError } from '../errors.js';
+import { connectLmsDatabase, type LmsDatabase } from '../lms/database.js';
 import type { Reporter } from '../output/reporter.js';
 import { filterFor } from './filters.js';
 import type { ObjectPlan } from './plan.js';
@@ -12,21 +11,6 @@ import type { StructureSource } from '../structure/types.js';
 import type { DumpRequest } from './request.js';
 import { runDump } from './run-dump.js';
 import type { DumpSummary } from './summary.js';
-
-function describeMysql(location: MysqlLocation): string {
-  return `${location.user}@${location.host}:${location.port}/${location.database}`;
-}
-
-async function connectLms(location: MysqlLocation): Promise<LmsDatabase> {
-  const lms = openLmsDatabase(location);
-  try {
-    await lms.select('SELECT 1', []);
-    return lms;
-  } catch (error) {
-    await lms.close().catch(() => undefined);
-    throw new RuntimeFailure(`cannot connect to MySQL ${describeMysql(location)}: ${messageOf(error)}`);
-  }
-}
 
 /** Fails before anything is read when a target table is missing. */
 async function checkTables(target: ClickHouseTarget, database: string, plan: ObjectPlan): Promise<void> {
@@ -62,7 +46,7 @@ export async function executeDump(
   try {
     const database = settings.clickhouse.database;
     if (!offline) await checkTables(clickhouse, database, plan);
-    lms = await connectLms(settings.mysql);
+    lms = await connectLmsDatabase(settings.mysql);
     structures = plan.sinks.some((sink) => sink.children?.length) ? await openStructureSource(lms, settings) : undefined;
     const result = await runDump(targets, request, { lms, clickhouse, database, reporter, signal, structures });
     const status = result.error === undefined ? 'success' : result.error instanceof Interrupted ? 'interrupted' : 'failed';

@@ -3,7 +3,7 @@ import { isIdentifier } from '../clickhouse/sql.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
 import type { Settings } from '../config/settings.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
-import { openLmsDatabase, type LmsDatabase } from '../lms/database.js';
+import { connectLmsDatabase, type LmsDatabase } from '../lms/database.js';
 import { retiredUserIds } from '../lms/retired-users.js';
 import { countUserRows, deleteMethod, deleteUsers, usersWithRows, type DeleteMethod } from './delete.js';
 import { idsOfUsernames, type RetireSelection } from './select.js';
@@ -77,7 +77,13 @@ async function retireFromTable(
 async function connect(settings: Settings, needsLms: boolean): Promise<{ target: ClickHouseTarget; lms?: LmsDatabase }> {
   if (needsLms && !settings.mysql) throw new UsageError('--usernames and --pending read the LMS database: pass --mysql-url or set ASPECTS_MYSQL_URL');
   const target = await connectClickHouse(settings.clickhouse);
-  return { target, lms: needsLms && settings.mysql ? openLmsDatabase(settings.mysql) : undefined };
+  if (!needsLms || !settings.mysql) return { target };
+  try {
+    return { target, lms: await connectLmsDatabase(settings.mysql) };
+  } catch (error) {
+    await target.close().catch(() => undefined);
+    throw error;
+  }
 }
 
 /**
