@@ -1,16 +1,20 @@
 import { DataError } from '../errors.js';
+import { pythonHexInt, pythonStrip } from './python-text.js';
 
-const HEX32 = /^[0-9a-f]{32}$/;
+const UUID_RANGE = 1n << 128n;
 
 /**
- * The dashed lowercase form DRF renders for a UUIDField, from either storage:
- * char(32) hex on MySQL or the native dashed `uuid` type on MariaDB.
+ * str(uuid.UUID(hex=value)), the form DRF renders for a UUIDField, from any storage Python
+ * accepts: char(32) hex, MariaDB's native dashed uuid, `urn:uuid:…`, `{…}`, hyphens anywhere,
+ * upper case. As Python does: 'urn:' and 'uuid:' removed, braces stripped, hyphens removed, then
+ * exactly 32 characters read by int(…, 16).
  */
 export function dashedUuid(value: string): string {
-  const hex = value.trim().toLowerCase().replaceAll('-', '');
-  const dashes = (value.match(/-/g) ?? []).length;
-  if (!HEX32.test(hex) || (dashes !== 0 && !/^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$/.test(value.trim()))) {
+  const hex = pythonStrip(value.replaceAll('urn:', '').replaceAll('uuid:', ''), '{}').replaceAll('-', '');
+  const number = [...hex].length === 32 ? pythonHexInt(hex) : undefined;
+  if (number === undefined || number < 0n || number >= UUID_RANGE) {
     throw new DataError(`not a valid UUID: ${JSON.stringify(value)}`);
   }
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const digits = number.toString(16).padStart(32, '0');
+  return `${digits.slice(0, 8)}-${digits.slice(8, 12)}-${digits.slice(12, 16)}-${digits.slice(16, 20)}-${digits.slice(20)}`;
 }

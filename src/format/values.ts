@@ -1,6 +1,7 @@
 import { DataError } from '../errors.js';
 import { bare, EMPTY, quoted, type Cell } from './cell.js';
 import { drfDatetime, pythonDatetime } from './datetime.js';
+import { pythonRstrip } from './python-text.js';
 import { dashedUuid } from './uuid.js';
 
 /** A column value as mysql2 returns it with `dateStrings: true`. */
@@ -44,3 +45,17 @@ export const uuidString: Formatter = (value) => {
   if (value == null) throw new DataError('UUID column is NULL');
   return quoted(dashedUuid(asString(value)));
 };
+
+/**
+ * str() of an opaque-keys CourseKeyField as the LMS reads it: a value ending in a newline loses
+ * its trailing whitespace (OpaqueKeyField.to_python logs and rstrip()s it), and an empty value
+ * (or NULL) is None, which the plugin writes as the text `None`.
+ */
+export function lmsCourseKey(value: SourceValue): string {
+  const key = value == null ? '' : asString(value);
+  if (key === '') return 'None';
+  return key.endsWith('\n') ? pythonRstrip(key) : key;
+}
+
+/** A course key column (CourseKeyField), quoted. */
+export const courseKey: Formatter = (value) => quoted(lmsCourseKey(value));

@@ -3,7 +3,7 @@ import { literal, qualifiedTable, quoteIdentifier } from '../clickhouse/sql.js';
 import type { ClickHouseRow, ClickHouseTarget } from '../clickhouse/target.js';
 import type { Sink } from '../sinks/types.js';
 import { CHANGED_ROW, NEW_ROW, UNCHANGED_ROW, type Decision } from './decision.js';
-import type { ShapedRow } from './shape.js';
+import { targetKeyIndex, type ShapedRow } from './shape.js';
 
 /** Keys per lookup query: keeps each query far below ClickHouse's max_query_size. */
 const KEYS_PER_LOOKUP = 1000;
@@ -50,7 +50,7 @@ async function latestRows(
 export async function decideChangedRows(
   target: ClickHouseTarget, database: string, sink: Sink, rows: readonly ShapedRow[],
 ): Promise<Decision[]> {
-  const keyIndex = sink.columns.findIndex((column) => column.name === sink.incremental.targetKey);
+  const keyIndex = targetKeyIndex(sink);
   const keyOf = (row: ShapedRow): string => (row.cells[keyIndex] as Cell).text;
   // A bare cell (an integer) is an integer literal; a quoted one (UUID, text) a string literal.
   const keyLiteral = (row: ShapedRow): string => {

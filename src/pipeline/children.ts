@@ -11,21 +11,23 @@ export interface WriteGroup {
 }
 
 /**
- * Stamps each parent row and builds its child rows with the same stamp, grouping parents so a
+ * Stamps each parent row and builds its child rows (from the structure of the parent's key, as
+ * ClickHouse stores it) with the same stamp, grouping parents so a
  * group holds about `maxChildRows` child rows (at least one parent): blocks of many courses go
  * out in shared inserts, and memory stays bounded by the batch size.
  */
 export function* groupWithChildren(
-  rows: readonly ShapedRow[], children: readonly ChildSink[], structures: ReadonlyMap<string, CourseStructure>,
-  references: References, timeLastDumped: string, maxChildRows: number,
+  rows: readonly ShapedRow[], parentKey: (row: ShapedRow) => string, children: readonly ChildSink[],
+  structures: ReadonlyMap<string, CourseStructure>, references: References, timeLastDumped: string, maxChildRows: number,
 ): Generator<WriteGroup> {
   let group: WriteGroup = { parents: [], children: children.map(() => []) };
   let childRows = 0;
   for (const row of rows) {
     const stamp = newStamp(timeLastDumped);
-    const structure = structures.get(String(row.key));
+    const key = parentKey(row);
+    const structure = structures.get(key);
     children.forEach((child, index) => {
-      const cells = structure ? child.rowsOf(String(row.key), structure, references) : [];
+      const cells = structure ? child.rowsOf(key, structure, references) : [];
       (group.children[index] as StampedRow[]).push(...cells.map((childCells) => ({ cells: childCells, stamp })));
       childRows += cells.length;
     });

@@ -3,7 +3,7 @@ import type { ClickHouseTarget } from '../clickhouse/target.js';
 import type { Sink } from '../sinks/types.js';
 import { decideChangedRows } from './changes.js';
 import { FORCED, decideByModified, type Decision } from './decision.js';
-import type { ShapedRow } from './shape.js';
+import { targetKeyOf, type ShapedRow } from './shape.js';
 
 /** Decides, batch by batch, which rows of one sink are out of date. */
 export interface Incremental {
@@ -28,10 +28,8 @@ export async function openIncremental(
   const rule = sink.incremental;
   if (force) return { decide: async (rows) => rows.map(() => FORCED) };
   if (rule.kind === 'changed-rows') return { decide: (rows) => decideChangedRows(target, database, sink, rows) };
-  const keyIndex = sink.columns.findIndex((column) => column.name === rule.targetKey);
   const lastDumped = await lastDumpTimes(target, database, sink);
   return {
-    decide: async (rows) => rows.map((row) =>
-      decideByModified(rule.noun, row.cursor, lastDumped.get(row.cells[keyIndex]?.text ?? ''))),
+    decide: async (rows) => rows.map((row) => decideByModified(rule.noun, row.cursor, lastDumped.get(targetKeyOf(sink, row)))),
   };
 }

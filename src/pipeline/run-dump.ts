@@ -1,4 +1,3 @@
-import { qualifiedTable } from '../clickhouse/sql.js';
 import { ClickHouseFailure, type ClickHouseTarget } from '../clickhouse/target.js';
 import { AspectsError, Interrupted, RuntimeFailure, messageOf } from '../errors.js';
 import type { LmsDatabase } from '../lms/database.js';
@@ -17,7 +16,7 @@ import { pause } from './pacing.js';
 import type { DumpRequest } from './request.js';
 import { withRetry } from './retry.js';
 import { groupWithChildren } from './children.js';
-import { encodeStamped, insertColumns, shapeRow, withStampColumns, type ShapedRow, type StampedRow } from './shape.js';
+import { encodeStamped, insertColumns, shapeRow, targetKeyOf, withStampColumns, type ShapedRow, type StampedRow } from './shape.js';
 import { countDecision, emptyObjectSummary, type ObjectSummary } from './summary.js';
 
 /** The connections and listeners a dump runs with. */
@@ -113,14 +112,14 @@ class ObjectDump {
   private async write(table: string, columns: readonly string[], rows: readonly StampedRow[]): Promise<void> {
     if (this.request.dryRun || rows.length === 0) return;
     const csv = encodeStamped(rows);
-    const target = qualifiedTable(this.ctx.database, table);
-    await this.callClickHouse(() => this.ctx.clickhouse.insertCsv(target, columns, csv), 'ClickHouse insert');
+    const into = { database: this.ctx.database, table };
+    await this.callClickHouse(() => this.ctx.clickhouse.insertCsv(into, columns, csv), 'ClickHouse insert');
   }
 
   private async structuresOf(rows: readonly ShapedRow[]): Promise<Map<string, CourseStructure>> {
     const source = this.ctx.structures;
     if (!source) throw new Error(`${this.sink.name} has children but no structure source was opened`);
-    const keys = rows.map((row) => String(row.key));
+    const keys = rows.map((row) => targetKeyOf(this.sink, row));
     return withRetry(() => source.structuresFor(keys), isTransientStructureError, this.request.retry,
       this.retrying(`${source.name} read`));
   }
@@ -133,7 +132,8 @@ class ObjectDump {
     if (rows.length === 0) return;
     const children = this.sink.children ?? [];
     const structures = children.length > 0 ? await this.structuresOf(rows) : new Map<string, CourseStructure>();
-    const groups = groupWithChildren(rows, children, structures, this.references as References, nowPythonDatetime(), this.request.batchSize);
+    const groups = groupWithChildren(rows, (row) => targetKeyOf(this.sink, row), children, structures,
+      this.references as References, nowPythonDatetime(), this.request.batchSize);
     for (const group of groups) {
       for (const [index, child] of children.entries()) {
         const childRows = group.children[index] as StampedRow[];

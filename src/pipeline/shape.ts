@@ -34,6 +34,16 @@ export function shapeRow(sink: Sink, row: SourceRow, references: References = NO
   return { key, cells, cursor: cursorValue == null ? null : String(cursorValue) };
 }
 
+/** Where a sink's ClickHouse key column (course_key, id, external_user_id) sits among its cells. */
+export function targetKeyIndex(sink: Sink): number {
+  return sink.columns.findIndex((column) => column.name === sink.incremental.targetKey);
+}
+
+/** The row's value of the sink's ClickHouse key column, as ClickHouse stores it. */
+export function targetKeyOf(sink: Sink, row: ShapedRow): string {
+  return (row.cells[targetKeyIndex(sink)] as Cell).text;
+}
+
 /** Every column an insert names: the data columns, then dump_id and time_last_dumped. */
 export function withStampColumns(names: readonly string[]): string[] {
   return [...names, ...STAMP_COLUMNS];

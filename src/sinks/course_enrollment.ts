@@ -1,4 +1,4 @@
-import { boolean, drfTimestamp, integer, text } from '../format/values.js';
+import { boolean, courseKey, drfTimestamp, integer, text } from '../format/values.js';
 import { defineSink } from './types.js';
 
 /** `student_courseenrollment` + username → event_sink.course_enrollment (§3.3). */
@@ -19,7 +19,7 @@ export const courseEnrollment = defineSink({
   },
   columns: [
     { name: 'id', source: 'id', format: integer },
-    { name: 'course_key', source: 'course_key', format: text },
+    { name: 'course_key', source: 'course_key', format: courseKey },
     { name: 'created', source: 'created', format: drfTimestamp },
     { name: 'is_active', source: 'is_active', format: boolean },
     { name: 'mode', source: 'mode', format: text },

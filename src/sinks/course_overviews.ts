@@ -1,6 +1,6 @@
 import { pythonIsoDatetime } from '../format/datetime.js';
 import { pyFloat, pythonJson } from '../format/python-json.js';
-import { boolean, drfTimestamp, pythonTimestamp, text, type SourceValue } from '../format/values.js';
+import { boolean, courseKey, drfTimestamp, lmsCourseKey, pythonTimestamp, text, type SourceValue } from '../format/values.js';
 import type { SourceRow } from '../lms/database.js';
 import type { References } from '../lms/references.js';
 import { courseBlocks } from './course_blocks.js';
@@ -25,7 +25,7 @@ function courseData(row: SourceRow, { tagTree, objectTags }: References): string
     entrance_exam_enabled: flag(row.entrance_exam_enabled),
     external_id: nullableText(row.external_id),
     language: nullableText(row.language),
-    tags: tagTree.withAncestors(objectTags.of(String(row.course_key))),
+    tags: tagTree.withAncestors(objectTags.of(lmsCourseKey(row.course_key))),
   });
 }
 
@@ -55,7 +55,7 @@ export const courseOverviews = defineSink({
   },
   columns: [
     { name: 'org', source: 'org', format: text },
-    { name: 'course_key', source: 'course_key', format: text },
+    { name: 'course_key', source: 'course_key', format: courseKey },
     { name: 'display_name', source: 'display_name', format: text },
     { name: 'course_start', source: 'start', format: pythonTimestamp },
     { name: 'course_end', source: 'end', format: pythonTimestamp },
