@@ -1,11 +1,13 @@
 import { UsageError, messageOf } from '../errors.js';
 import { firstLine } from './classify.js';
-import { quoteIdentifier } from './sql.js';
+import { plainIdentifier } from './sql.js';
 import { ClickHouseFailure, type ClickHouseRow, type ClickHouseTarget } from './target.js';
 
 /** The part of chdb's Session the tool uses. */
 export interface ChdbSession {
   query(sql: string, format?: string): string;
+  /** Raw insert: the payload goes to the engine as bytes, never through the SQL text. */
+  insert(params: { table: string; columns: readonly string[]; values: Buffer; format: 'CSV' }): Promise<unknown>;
   close(): void;
 }
 
@@ -24,12 +26,17 @@ export async function openChdbSession(path: string): Promise<ChdbSession> {
   return new chdb.Session(path);
 }
 
-/** Runs one statement, turning engine errors into ClickHouseFailure (never transient in-process). */
+/** An engine error as a ClickHouseFailure (never transient in-process). */
+function engineFailure(error: unknown): ClickHouseFailure {
+  return new ClickHouseFailure(firstLine(messageOf(error).replace(/^Query failed: /, '')), false);
+}
+
+/** Runs one statement, turning engine errors into ClickHouseFailure. */
 function run(session: ChdbSession, sql: string, format?: string): string {
   try {
     return session.query(sql, format);
   } catch (error) {
-    throw new ClickHouseFailure(firstLine(messageOf(error).replace(/^Query failed: /, '')), false);
+    throw engineFailure(error);
   }
 }
 
@@ -41,9 +48,11 @@ export async function openEmbeddedTarget(path: string): Promise<ClickHouseTarget
     ping: async () => { run(session, 'SELECT 1'); },
     query: async (sql) => run(session, sql, 'JSONEachRow').split('\n').filter(Boolean).map((line) => JSON.parse(line) as ClickHouseRow),
     command: async (sql) => { run(session, sql); },
-    insertCsv: async (table, columns, csv) => {
-      const body = Buffer.concat(csv).toString('utf8');
-      run(session, `INSERT INTO ${table} (${columns.map(quoteIdentifier).join(', ')}) FORMAT CSV\n${body}`);
+    // The CSV goes to the engine as bytes: inside the SQL text a NUL byte would end the query.
+    insertCsv: async (into, columns, csv) => {
+      const table = `${plainIdentifier(into.database)}.${plainIdentifier(into.table)}`;
+      await session.insert({ table, columns: columns.map(plainIdentifier), values: Buffer.concat(csv), format: 'CSV' })
+        .catch((error: unknown) => { throw engineFailure(error); });
     },
     close: async () => session.close(),
   };

@@ -3,7 +3,8 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickh
 import type { ClickHouseSettings } from '../config/settings.js';
 import { failureFromError, failureFromResponse } from './classify.js';
 import { quoteIdentifier } from './sql.js';
-import type { ClickHouseRow, ClickHouseTarget } from './target.js';
+import { qualifiedTable } from './sql.js';
+import type { ClickHouseRow, ClickHouseTarget, InsertOptions, TableName } from './target.js';
 
 async function readText(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
@@ -30,10 +31,14 @@ export class ServerTarget implements ClickHouseTarget {
   }
 
   /** Runs one statement; the body is read in full and non-2xx answers become failures. */
-  private async exec(query: string, values?: Readable): Promise<string> {
+  private async exec(query: string, values?: Readable, options: InsertOptions = {}): Promise<string> {
     let result;
     try {
-      result = await this.client.exec({ query, ignore_error_response: true, ...(values ? { values } : {}) });
+      result = await this.client.exec({
+        query, ignore_error_response: true, ...(values ? { values } : {}),
+        ...(options.queryId ? { query_id: options.queryId } : {}),
+        ...(options.settings ? { clickhouse_settings: options.settings } : {}),
+      });
     } catch (error) {
       throw failureFromError(error);
     }
@@ -63,10 +68,10 @@ export class ServerTarget implements ClickHouseTarget {
     await this.exec(sql);
   }
 
-  async insertCsv(table: string, columns: readonly string[], csv: readonly Buffer[]): Promise<void> {
+  async insertCsv(into: TableName, columns: readonly string[], csv: readonly Buffer[], options?: InsertOptions): Promise<void> {
     const columnList = columns.map(quoteIdentifier).join(', ');
     // No input_format_allow_errors_*: one bad row fails the whole insert.
-    await this.exec(`INSERT INTO ${table} (${columnList}) FORMAT CSV`, Readable.from(csv));
+    await this.exec(`INSERT INTO ${qualifiedTable(into.database, into.table)} (${columnList}) FORMAT CSV`, Readable.from(csv), options);
   }
 
   async close(): Promise<void> {

@@ -7,10 +7,15 @@ export function isIdentifier(name: string): boolean {
   return IDENTIFIER.test(name);
 }
 
+/** A table or column name as it is, after strict validation (safe unquoted or in backticks). */
+export function plainIdentifier(name: string): string {
+  if (!isIdentifier(name)) throw new UsageError(`not a plain identifier: ${JSON.stringify(name)}`);
+  return name;
+}
+
 /** A table or column name in backticks, after strict validation (no escaping needed). */
 export function quoteIdentifier(name: string): string {
-  if (!isIdentifier(name)) throw new UsageError(`not a plain identifier: ${JSON.stringify(name)}`);
-  return `\`${name}\``;
+  return `\`${plainIdentifier(name)}\``;
 }
 
 /** `database`.`table`. */

@@ -1,3 +1,15 @@
+/** A table of the destination. */
+export interface TableName {
+  readonly database: string;
+  readonly table: string;
+}
+
+/** How one insert is sent: its query id and extra settings (e.g. insert_deduplication_token). */
+export interface InsertOptions {
+  readonly queryId?: string;
+  readonly settings?: Readonly<Record<string, string>>;
+}
+
 /** A row returned by a ClickHouse SELECT (JSONEachRow). */
 export type ClickHouseRow = Readonly<Record<string, unknown>>;
 
@@ -14,8 +26,8 @@ export interface ClickHouseTarget {
   query(sql: string): Promise<ClickHouseRow[]>;
   /** Runs a statement that returns nothing (DDL). */
   command(sql: string): Promise<void>;
-  /** Inserts CSV rows (UTF-8 pieces, sent in order) into `table` with an explicit column list. */
-  insertCsv(table: string, columns: readonly string[], csv: readonly Buffer[]): Promise<void>;
+  /** Inserts CSV rows (UTF-8 pieces, sent in order) into `into` with an explicit column list. */
+  insertCsv(into: TableName, columns: readonly string[], csv: readonly Buffer[], options?: InsertOptions): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -49,7 +49,7 @@ async function sample(target: ClickHouseTarget, backend: BackendProbe, options: 
   const backendSample = await backend.sample();
   if (backend.name) stats[backend.name] = backendSample.data;
   const csv = encodeRow([quoted(runId), quoted(pythonJson(stats))]);
-  await target.insertCsv(qualifiedTable(options.database, options.tables.statsTable), ['run_id', 'stats'], [Buffer.from(csv)]);
+  await target.insertCsv({ database: options.database, table: options.tables.statsTable }, ['run_id', 'stats'], [Buffer.from(csv)]);
   options.log(`run ${runId}: ${pythonJson(stats)}`);
   return backendSample.lag;
 }

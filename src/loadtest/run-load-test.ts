@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
-import { qualifiedTable } from '../clickhouse/sql.js';
 import type { LoadTestTables } from '../config/settings.js';
 import { bare, encodeRow, quoted } from '../format/cell.js';
 import { pythonJson } from '../format/python-json.js';
@@ -33,7 +32,7 @@ export interface LoadTestSummary {
 /** Appends one row to the runs table, as the plugin writes it (csv QUOTE_MINIMAL). */
 async function recordRun(target: ClickHouseTarget, tables: LoadTestTables, database: string, runId: string, eventType: string, extra: string): Promise<void> {
   const csv = encodeRow([bare(runId), bare(eventType), quoted(extra)]);
-  await target.insertCsv(qualifiedTable(database, tables.runsTable), ['run_id', 'event_type', 'extra'], [Buffer.from(csv)]);
+  await target.insertCsv({ database, table: tables.runsTable }, ['run_id', 'event_type', 'extra'], [Buffer.from(csv)]);
 }
 
 /** The test learners: `<prefix><n>`, the same names every run so an LMS target reuses them. */

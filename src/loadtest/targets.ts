@@ -1,6 +1,6 @@
 import { appendFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
-import { literal, qualifiedTable } from '../clickhouse/sql.js';
+import { literal } from '../clickhouse/sql.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
 import type { LoadTestTables } from '../config/settings.js';
 import { registerSecret } from '../config/secrets.js';
@@ -23,7 +23,7 @@ export async function clickHouseEvents(
     + `AND table = ${literal(tables.xapiTable)} AND name = 'emission_time'`);
   // A server without DateTime64 keeps whole seconds.
   const wholeSeconds = String(column?.type ?? '') === 'DateTime';
-  const statements = qualifiedTable(tables.xapiDatabase, tables.xapiTable);
+  const statements = { database: tables.xapiDatabase, table: tables.xapiTable };
   return {
     prepare: async () => undefined,
     async send(learner, enroll) {
