@@ -44,9 +44,9 @@ export interface TestEventSink {
   drop(): Promise<void>;
 }
 
-/** Creates a uniquely named database with the event_sink tables the 18.16 server understands. */
-export async function createTestEventSink(): Promise<TestEventSink> {
-  const url = await testClickHouseServer();
+/** Creates a uniquely named database with the event_sink tables the 18.16 server understands (on `server`, default the test server). */
+export async function createTestEventSink(server?: string): Promise<TestEventSink> {
+  const url = server ?? await testClickHouseServer();
   const database = uniqueName('aspects_sink');
   await clickHouseSql(url, `CREATE DATABASE ${database}`);
   for (const statement of eventSinkTables(database)) await clickHouseSql(url, statement);

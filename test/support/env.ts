@@ -45,9 +45,9 @@ export interface TestLms {
   drop(): Promise<void>;
 }
 
-/** Creates a uniquely named LMS database with the production-like tables, empty. */
-export async function createTestLms(schema: SchemaOptions = {}): Promise<TestLms> {
-  const server = await testMysqlServer();
+/** Creates a uniquely named LMS database with the production-like tables, empty (on `mysqlServer`, default the test server). */
+export async function createTestLms(schema: SchemaOptions = {}, mysqlServer?: string): Promise<TestLms> {
+  const server = mysqlServer ?? await testMysqlServer();
   const name = uniqueName('aspects_lms');
   const admin = await createConnection({ uri: server, multipleStatements: false, charset: 'utf8mb4' });
   await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);

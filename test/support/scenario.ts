@@ -5,8 +5,8 @@ import type { SchemaOptions } from './lms-schema.js';
 import { fillLms, type FixtureOptions } from './lms-fixture.js';
 
 /** A new LMS database filled by `fill`; dropped again if filling fails. */
-export async function lmsWith(fill: (db: TestLms['db']) => Promise<unknown>, schema: SchemaOptions = {}): Promise<TestLms> {
-  const lms = await createTestLms(schema);
+export async function lmsWith(fill: (db: TestLms['db']) => Promise<unknown>, schema: SchemaOptions = {}, server?: string): Promise<TestLms> {
+  const lms = await createTestLms(schema, server);
   try {
     await fill(lms.db);
   } catch (error) {
@@ -17,8 +17,8 @@ export async function lmsWith(fill: (db: TestLms['db']) => Promise<unknown>, sch
 }
 
 /** A filled LMS database shared by the tests of one file (they only read it). */
-export function filledLms(options: FixtureOptions, schema: SchemaOptions = {}): Promise<TestLms> {
-  return lmsWith((db) => fillLms(db, options), schema);
+export function filledLms(options: FixtureOptions, schema: SchemaOptions = {}, server?: string): Promise<TestLms> {
+  return lmsWith((db) => fillLms(db, options), schema, server);
 }
 
 /** Environment pointing the CLI at `lms` and `sink`, PII enabled unless overridden. */
