@@ -44,7 +44,8 @@ Exit codes:
        superset check: a dashboard cannot be embedded)
   ${EXIT_CODES.usage}    usage or configuration error; nothing was written
   ${EXIT_CODES.stale}    schema status: the schema drifts; status --fail-on-stale: ClickHouse is behind the LMS
-  ${EXIT_CODES.interrupted}  interrupted by SIGINT/SIGTERM after the current batch finished`;
+  ${EXIT_CODES.locked}   another run holds the lock (a dump of the same object); nothing was written
+  ${EXIT_CODES.interrupted}  interrupted by SIGINT/SIGTERM after the current batch finished (a second signal: the write under way)`;
 
 function packageVersion(): string {
   const manifest = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');

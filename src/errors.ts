@@ -4,6 +4,8 @@ export const EXIT_CODES = Object.freeze({
   runtime: 1,
   usage: 2,
   stale: 3,
+  /** EX_TEMPFAIL: another run holds the lock; try again later. */
+  locked: 75,
   interrupted: 130,
 } as const);
 
@@ -38,6 +40,13 @@ export class DataError extends RuntimeFailure {}
 export class Drift extends AspectsError {
   constructor(message: string) {
     super(message, EXIT_CODES.stale);
+  }
+}
+
+/** Another run holds the lock this one needs (a dump of the same object): exit 75, nothing written. */
+export class LockHeld extends AspectsError {
+  constructor(message: string) {
+    super(message, EXIT_CODES.locked);
   }
 }
 

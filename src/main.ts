@@ -8,9 +8,15 @@ import { writeLine } from './output/streams.js';
  */
 export async function runFromProcess(): Promise<void> {
   const controller = new AbortController();
+  const hard = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(EXIT_CODES.interrupted);
-    writeLine(process.stderr, `aspects: ${signal} received; stopping after the current batch (again to abort at once)`);
+    if (hard.signal.aborted) process.exit(EXIT_CODES.interrupted);
+    if (controller.signal.aborted) {
+      writeLine(process.stderr, `aspects: ${signal} received again; abandoning the write under way, then the summary (a third time exits at once)`);
+      hard.abort();
+      return;
+    }
+    writeLine(process.stderr, `aspects: ${signal} received; stopping after the current batch (again to stop sooner)`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -20,6 +26,7 @@ export async function runFromProcess(): Promise<void> {
     env: process.env,
     streams: { stdout: process.stdout, stderr: process.stderr, color },
     signal: controller.signal,
+    hardStop: hard.signal,
   });
   process.exitCode = exitCode;
   // Let stdout drain (a JSON summary may be large) before leaving.

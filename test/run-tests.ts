@@ -1,6 +1,7 @@
 /**
  * The test command: makes sure MariaDB and ClickHouse are there (the env URLs, a local MariaDB
  * on 3306, or throwaway servers started here), then runs every *.test.js with node's runner.
+ * `--faults` runs the fault-injection suite (test/faults) instead, which `npm test` leaves out.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -18,8 +19,10 @@ function testFiles(folder: string): string[] {
 
 async function main(): Promise<number> {
   const here = fileURLToPath(new URL('.', import.meta.url));
-  const filter = process.argv.slice(2);
-  const files = testFiles(here).filter((file) => filter.length === 0 || filter.some((part) => file.includes(part)));
+  const faults = process.argv[2] === '--faults';
+  const filter = process.argv.slice(faults ? 3 : 2);
+  const suite = (file: string) => file.includes(`${join('dist', 'test', 'faults')}/`) === faults;
+  const files = testFiles(here).filter((file) => suite(file) && (filter.length === 0 || filter.some((part) => file.includes(part))));
   process.stderr.write(`test servers: MySQL ${await testMysqlServer()}, ClickHouse ${await testClickHouseServer()}\n`);
   const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-timeout=600000', ...files], { stdio: 'inherit', env: process.env });
   return new Promise((resolve) => child.once('close', (code) => resolve(code ?? 1)));

@@ -7,9 +7,9 @@ import { ClickHouseFailure } from './target.js';
  */
 const TRANSIENT_CODES = new Set([
   159, // TIMEOUT_EXCEEDED
-  164, // READONLY (replica in read-only mode during restart)
   202, // TOO_MANY_SIMULTANEOUS_QUERIES
   209, // SOCKET_TIMEOUT
+  216, // QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING (an earlier attempt of the same insert still runs)
   210, // NETWORK_ERROR
   242, // TABLE_IS_READ_ONLY
   252, // TOO_MANY_PARTS
@@ -32,7 +32,7 @@ export function clickHouseCode(text: string): number | undefined {
 /** The first meaningful line of a server message, without the stack ClickHouse appends. */
 export function firstLine(text: string): string {
   const line = text.trim().split('\n')[0] ?? '';
-  return line.replace(/, e\.what\(\) = DB::Exception$/, '').slice(0, 500);
+  return line.replace(/, e\.what\(\) = DB::\w+$/, '').slice(0, 500);
 }
 
 /** Failure for an HTTP answer that is not 2xx. */

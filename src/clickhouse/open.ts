@@ -3,19 +3,23 @@ import type { ClickHouseSettings } from '../config/settings.js';
 import { openEmbeddedTarget } from './embedded.js';
 import { ServerTarget } from './server.js';
 import { qualifiedTable } from './sql.js';
-import type { ClickHouseTarget } from './target.js';
+import { ClickHouseFailure, type ClickHouseTarget } from './target.js';
+import { connecting, type ConnectRetry } from '../pipeline/retry.js';
 
-/** The ClickHouse destination the settings name: a server over HTTP, or `chdb:PATH` embedded. */
-export async function openClickHouse(settings: ClickHouseSettings): Promise<ClickHouseTarget> {
+/**
+ * The ClickHouse destination the settings name: a server over HTTP, or `chdb:PATH` embedded.
+ * `signal` abandons the server's requests (in-process calls cannot be).
+ */
+export async function openClickHouse(settings: ClickHouseSettings, signal?: AbortSignal): Promise<ClickHouseTarget> {
   if (settings.url.startsWith('chdb:')) return openEmbeddedTarget(settings.url.slice('chdb:'.length));
-  return new ServerTarget(settings);
+  return new ServerTarget(settings, signal);
 }
 
-/** Opens the destination and checks it answers; one clear failure otherwise. */
-export async function connectClickHouse(settings: ClickHouseSettings): Promise<ClickHouseTarget> {
-  const target = await openClickHouse(settings);
+/** Opens the destination and checks it answers (retrying while it may come up, when asked); one clear failure otherwise. */
+export async function connectClickHouse(settings: ClickHouseSettings, retry?: ConnectRetry): Promise<ClickHouseTarget> {
+  const target = await openClickHouse(settings, retry?.signal);
   try {
-    await target.ping();
+    await connecting(() => target.ping(), (error) => error instanceof ClickHouseFailure && error.transient, retry);
     return target;
   } catch (error) {
     await target.close().catch(() => undefined);

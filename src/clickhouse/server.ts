@@ -12,12 +12,16 @@ async function readText(stream: Readable): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** How long a request may take once the run was told to stop now (the check of what landed). */
+const AFTER_STOP_TIMEOUT_MS = 5000;
+
 /** ClickHouse over its HTTP interface, through @clickhouse/client. */
 export class ServerTarget implements ClickHouseTarget {
   readonly description: string;
   private readonly client: ClickHouseClient;
 
-  constructor(settings: ClickHouseSettings) {
+  /** `signal` (a second SIGINT) abandons every request under way and every later one. */
+  constructor(settings: ClickHouseSettings, private readonly signal?: AbortSignal) {
     this.description = `${settings.url} as ${settings.username}`;
     this.client = createClient({
       url: settings.url,
@@ -38,6 +42,7 @@ export class ServerTarget implements ClickHouseTarget {
         query, ignore_error_response: true, ...(values ? { values } : {}),
         ...(options.queryId ? { query_id: options.queryId } : {}),
         ...(options.settings ? { clickhouse_settings: options.settings } : {}),
+        ...(this.signal ? { abort_signal: this.signal.aborted ? AbortSignal.timeout(AFTER_STOP_TIMEOUT_MS) : this.signal } : {}),
       });
     } catch (error) {
       throw failureFromError(error);

@@ -6,4 +6,6 @@ export interface CommandContext {
   readonly streams: OutputStreams;
   /** Aborted on SIGINT/SIGTERM. */
   readonly signal: AbortSignal;
+  /** Aborted on a second SIGINT/SIGTERM: stop waiting and retrying, report, exit. */
+  readonly hardStop: AbortSignal;
 }

@@ -28,7 +28,9 @@ interface DumpFlags extends ConnectionFlags {
   limit?: number;
   dryRun?: boolean;
   json?: boolean;
-  retries: number;
+  retries?: number;
+  retryFor: number;
+  waitLock?: number | true;
 }
 
 const EXAMPLES = `
@@ -41,6 +43,10 @@ Examples:
   $ aspects dump --object course_enrollment --limit 1500 --json
   $ aspects dump --object user_profile --start-pk 120000      # resume after a failure
   $ aspects dump --object external_id --ids 12 13 14 --dry-run
+  $ aspects dump --object all --wait-lock=600 --retry-for 300   # cron: wait for a manual run, ride out restarts
+
+One dump of an object at a time: a second one exits 75 naming the holder (host, pid, since).
+A failed run says how many rows of its last batch are in ClickHouse and how to resume.
 
 The plugin's spellings work too: --batch_size, --sleep_time, --start_pk, --ids_to_skip, --dry_run.`;
 
@@ -60,7 +66,8 @@ function toRequest(flags: DumpFlags): DumpRequest {
       orgs: flags.org,
       publishedSince: flags.publishedSince,
     },
-    retry: { ...DEFAULT_RETRY_POLICY, retries: flags.retries },
+    retry: { ...DEFAULT_RETRY_POLICY, budgetMs: flags.retryFor * 1000, ...(flags.retries === undefined ? {} : { retries: flags.retries }) },
+    waitLock: flags.waitLock === true ? 'forever' : flags.waitLock ?? 0,
   };
 }
 
@@ -69,7 +76,7 @@ async function dumpAction(flags: DumpFlags, context: CommandContext): Promise<vo
   const request = toRequest(flags);
   const plan = planObjects(request.objects, settings);
   const reporter = chooseReporter(context.streams, flags.json === true);
-  const { summary, error } = await executeDump(settings, plan, request, reporter, context.signal);
+  const { summary, error } = await executeDump(settings, plan, request, reporter, { graceful: context.signal, hard: context.hardStop });
   reporter.finished(summary);
   if (error) throw error;
 }
@@ -94,7 +101,9 @@ export function dumpCommand(context: CommandContext): Command {
     .option('--verbose', 'list every row\'s dump or skip decision with its reason (always on with --dry-run)')
     .option('--modulestore-url <url>', 'read course_blocks from the split modulestore in MongoDB, mongodb://…/openedx (env ASPECTS_MODULESTORE_URL; default: MySQL learning_sequences)')
     .option('--modulestore-collection <prefix>', 'modulestore collection prefix (env ASPECTS_MODULESTORE_COLLECTION; default modulestore)')
-    .option('--retries <n>', 'retries of a batch after a transient MySQL or ClickHouse error', nonNegativeInteger, DEFAULT_RETRY_POLICY.retries)
+    .option('--retry-for <seconds>', 'keep retrying a failed connection, read or insert for this long (a server restart)', nonNegativeSeconds, DEFAULT_RETRY_POLICY.budgetMs / 1000)
+    .option('--retries <n>', 'at most this many retries of one operation (default: as many as --retry-for allows)', nonNegativeInteger)
+    .option('--wait-lock [seconds]', 'wait for another dump of the same objects to finish (for ever, or this long) instead of exiting 75', nonNegativeSeconds)
     .addHelpText('after', EXAMPLES)
     .action((flags: DumpFlags) => dumpAction(flags, context));
   return addConnectionOptions(command);

@@ -8,6 +8,7 @@ import { executeRetire, type RetireRequest } from '../retire/run-retire.js';
 import type { CommandContext } from './context.js';
 import { addConnectionOptions } from './connection-options.js';
 import { collectKeys, nonNegativeSeconds } from './parse.js';
+import { DEFAULT_RETRY_POLICY } from '../pipeline/retry.js';
 
 /** commander's parsed `retire` options. */
 interface RetireFlags extends ConnectionFlags {
@@ -17,6 +18,7 @@ interface RetireFlags extends ConnectionFlags {
   dryRun?: boolean;
   json?: boolean;
   wait: number;
+  waitLock: number | true;
 }
 
 const EXAMPLES = `
@@ -33,7 +35,10 @@ function toRequest(flags: RetireFlags): RetireRequest {
   if (selection.userIds.length === 0 && selection.usernames.length === 0 && !selection.pending) {
     throw new UsageError('choose whom to retire with --user-ids, --usernames or --pending (never everyone)');
   }
-  return { selection, dryRun: flags.dryRun === true, waitSeconds: flags.wait };
+  return {
+    selection, dryRun: flags.dryRun === true, waitSeconds: flags.wait,
+    waitLock: flags.waitLock === true ? 'forever' : flags.waitLock, retry: DEFAULT_RETRY_POLICY,
+  };
 }
 
 async function retireAction(flags: RetireFlags, context: CommandContext): Promise<void> {
@@ -54,6 +59,7 @@ export function retireCommand(context: CommandContext): Command {
     .option('--dry-run', 'count the rows that would be deleted per table, delete nothing')
     .option('--json', 'print one JSON summary on stdout')
     .option('--wait <seconds>', 'how long to wait for an ALTER TABLE … DELETE mutation to finish', nonNegativeSeconds, 600)
+    .option('--wait-lock [seconds]', 'how long to wait for a dump\'s write of a PII table to finish (bare: for ever); exit 75 after', nonNegativeSeconds, 600)
     .addHelpText('after', EXAMPLES)
     .action((flags: RetireFlags) => retireAction(flags, context));
   return addConnectionOptions(command);

@@ -1,7 +1,9 @@
-import { createPool, type Pool, type RowDataPacket } from 'mysql2/promise';
+import { createConnection, createPool, type Connection, type ConnectionOptions, type Pool, type RowDataPacket } from 'mysql2/promise';
 import type { MysqlLocation } from '../config/urls.js';
 import { RuntimeFailure, messageOf } from '../errors.js';
 import type { SourceValue } from '../format/values.js';
+import { connecting, type ConnectRetry } from '../pipeline/retry.js';
+import { isTransientMysqlError } from './transient.js';
 
 /** A row of the LMS database, keyed by result field name. */
 export type SourceRow = Readonly<Record<string, SourceValue>>;
@@ -13,9 +15,9 @@ export interface LmsDatabase {
   close(): Promise<void>;
 }
 
-/** Opens a small pool on the LMS database: text datetimes (no time-zone shifts), utf8mb4. */
-export function openLmsDatabase(location: MysqlLocation): LmsDatabase {
-  const pool: Pool = createPool({
+/** How every connection to the LMS database is made: text datetimes (no time-zone shifts), utf8mb4. */
+function connectionOptions(location: MysqlLocation): ConnectionOptions {
+  return {
     host: location.host,
     port: location.port,
     user: location.user,
@@ -25,10 +27,14 @@ export function openLmsDatabase(location: MysqlLocation): LmsDatabase {
     dateStrings: true,
     supportBigNumbers: true,
     bigNumberStrings: true,
-    connectionLimit: 2,
     connectTimeout: 10_000,
     enableKeepAlive: true,
-  });
+  };
+}
+
+/** Opens a small pool on the LMS database. */
+export function openLmsDatabase(location: MysqlLocation): LmsDatabase {
+  const pool: Pool = createPool({ ...connectionOptions(location), connectionLimit: 2 });
   return {
     async select(sql, params) {
       const [rows] = await pool.query<RowDataPacket[]>(sql, params as unknown[]);
@@ -38,11 +44,11 @@ export function openLmsDatabase(location: MysqlLocation): LmsDatabase {
   };
 }
 
-/** Opens the LMS database and checks it answers; a failure names where it tried (never the password). */
-export async function connectLmsDatabase(location: MysqlLocation): Promise<LmsDatabase> {
+/** Opens the LMS database and checks it answers (retrying, when asked); a failure names where it tried (never the password). */
+export async function connectLmsDatabase(location: MysqlLocation, retry?: ConnectRetry): Promise<LmsDatabase> {
   const lms = openLmsDatabase(location);
   try {
-    await lms.select('SELECT 1', []);
+    await connecting(() => lms.select('SELECT 1', []), isTransientMysqlError, retry);
     return lms;
   } catch (error) {
     await lms.close().catch(() => undefined);
@@ -57,4 +63,32 @@ export async function hasColumn(db: LmsDatabase, table: string, column?: string)
     'SELECT COUNT(*) AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?'
     + (column ? ' AND COLUMN_NAME = ?' : ''), column ? [table, column] : [table]);
   return Number(probe?.n) > 0;
+}
+
+/**
+ * One connection of its own (not pooled), for what belongs to a MySQL session: user-level
+ * locks. `lost` settles when the connection ends for any reason.
+ */
+export interface LmsSession extends LmsDatabase {
+  /** MySQL's CONNECTION_ID() of this session. */
+  readonly id: number;
+  readonly lost: Promise<void>;
+}
+
+/** Opens one session on the LMS database. */
+export async function openLmsSession(location: MysqlLocation): Promise<LmsSession> {
+  const connection: Connection = await createConnection(connectionOptions(location));
+  const lost = new Promise<void>((resolve) => {
+    connection.on('error', () => resolve());
+    connection.on('end', () => resolve());
+  });
+  return {
+    id: connection.threadId as number,
+    lost,
+    async select(sql, params) {
+      const [rows] = await connection.query<RowDataPacket[]>(sql, params as unknown[]);
+      return rows as SourceRow[];
+    },
+    close: async () => { connection.destroy(); },
+  };
 }

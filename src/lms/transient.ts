@@ -1,12 +1,17 @@
-/** mysql2 / socket error codes after which reading the same page again may succeed. */
+/**
+ * mysql2 / socket error codes after which the same statement may succeed on a new connection:
+ * the server restarting, a connection killed (KILL, a proxy, wait_timeout), overload, a deadlock.
+ */
 const TRANSIENT_MYSQL_CODES = new Set([
-  'PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED',
   'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN',
-  'ER_QUERY_INTERRUPTED',
+  'ER_QUERY_INTERRUPTED', 'ER_CONNECTION_KILLED', 'PROTOCOL_SEQUENCE_TIMEOUT',
 ]);
 
-/** Whether a MySQL read failure is worth a retry. */
+/** Whether a MySQL failure is worth a retry. */
 export function isTransientMysqlError(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && TRANSIENT_MYSQL_CODES.has(code);
+  if (typeof code === 'string') return TRANSIENT_MYSQL_CODES.has(code);
+  // mysql2 says so, without a code, of a connection that ended under a pooled query.
+  return error instanceof Error && /connection is in closed state/.test(error.message);
 }

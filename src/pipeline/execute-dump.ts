@@ -1,23 +1,42 @@
-import { connectClickHouse, openClickHouse, tableExists } from '../clickhouse/open.js';
+import { connectClickHouse, openClickHouse } from '../clickhouse/open.js';
+import { literal } from '../clickhouse/sql.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
 import type { Settings } from '../config/settings.js';
-import { Interrupted, RuntimeFailure, UsageError, type AspectsError } from '../errors.js';
+import { Interrupted, RuntimeFailure, UsageError, messageOf, type AspectsError } from '../errors.js';
 import { connectLmsDatabase, type LmsDatabase } from '../lms/database.js';
+import { lockName, lockScope, thisProcess } from '../lms/locks.js';
 import type { Reporter } from '../output/reporter.js';
+import { ExactlyOnceWriter } from './exactly-once.js';
 import { filterFor } from './filters.js';
 import type { ObjectPlan } from './plan.js';
 import { learningSequencesSource } from '../structure/learning-sequences.js';
 import type { StructureSource } from '../structure/types.js';
 import type { DumpRequest } from './request.js';
+import type { ConnectRetry, RetryListener } from './retry.js';
 import { runDump } from './run-dump.js';
-import type { DumpSummary } from './summary.js';
+import type { DumpSummary, ObjectSummary } from './summary.js';
+import { DumpGuard, RunLocks, WriteLocks, type GuardOptions } from './write-guard.js';
 
-/** Fails before anything is read when a target table is missing. */
-async function checkTables(target: ClickHouseTarget, database: string, plan: ObjectPlan): Promise<void> {
-  for (const sink of plan.sinks) {
-    if (!(await tableExists(target, database, sink.table))) {
-      throw new RuntimeFailure(`ClickHouse table ${database}.${sink.table} does not exist; create it with aspects schema init`);
-    }
+/** The signals of a run: the first SIGINT/SIGTERM, and the second. */
+export interface StopSignals {
+  readonly graceful: AbortSignal;
+  readonly hard: AbortSignal;
+}
+
+/**
+ * Fails before anything is read when a target table is missing or the ClickHouse user may not
+ * write (readonly): one query for all of them.
+ */
+async function checkTables(target: ClickHouseTarget, database: string, plan: ObjectPlan, writes: boolean): Promise<void> {
+  const tables = plan.sinks.map((sink) => sink.table);
+  const rows = await target.query("SELECT name, (SELECT value FROM system.settings WHERE name = 'readonly') AS readonly "
+    + `FROM system.tables WHERE database = ${literal(database)} AND name IN (${tables.map((table) => literal(table)).join(', ')})`);
+  const present = new Set(rows.map((row) => String(row.name)));
+  const missing = tables.find((table) => !present.has(table));
+  if (missing) throw new RuntimeFailure(`ClickHouse table ${database}.${missing} does not exist; create it with aspects schema init`);
+  const readonly = String(rows[0]?.readonly ?? '0');
+  if (writes && readonly !== '0') {
+    throw new RuntimeFailure(`the ClickHouse user may only read (readonly = ${readonly}); dump needs a user that may insert into ${database}`);
   }
 }
 
@@ -31,31 +50,55 @@ async function openStructureSource(lms: LmsDatabase, settings: Settings): Promis
   return modulestoreSource(lms, settings.modulestore);
 }
 
+/** The run locks of every planned object and the write locks of the PII ones (none for a dry run). */
+async function takeLocks(options: GuardOptions, settings: Settings, plan: ObjectPlan, request: DumpRequest, stop: StopSignals): Promise<DumpGuard> {
+  if (request.dryRun) return new DumpGuard(undefined, undefined);
+  const scope = lockScope(options.location, settings.clickhouse);
+  const objects = plan.sinks.map((sink) => sink.name).sort();
+  const run = await RunLocks.acquire(options, objects.map((object) => lockName('dump', object, scope)),
+    thisProcess('dump', objects), request.waitLock, stop.graceful);
+  const pii = plan.sinks.filter((sink) => sink.userColumn !== undefined);
+  const writes = new WriteLocks(options, new Map(pii.map((sink) => [sink.table, lockName('write', sink.table, scope)])));
+  return new DumpGuard(run, pii.length > 0 ? writes : undefined);
+}
+
+/** The run's summary from the objects' results. */
+function dumpSummary(request: DumpRequest, plan: ObjectPlan, result: { objects: ObjectSummary[]; error?: AspectsError }): DumpSummary {
+  const status = result.error === undefined ? 'success' : result.error instanceof Interrupted ? 'interrupted' : 'failed';
+  return { command: 'dump', dry_run: request.dryRun, force: request.force, status, objects: result.objects, skipped: [...plan.skipped] };
+}
+
 /** Opens both connections, checks them, dumps every planned object and closes everything. */
 export async function executeDump(
-  settings: Settings, plan: ObjectPlan, request: DumpRequest, reporter: Reporter, signal: AbortSignal,
+  settings: Settings, plan: ObjectPlan, request: DumpRequest, reporter: Reporter, stop: StopSignals,
 ): Promise<{ summary: DumpSummary; error?: AspectsError }> {
-  if (!settings.mysql) throw new UsageError('no LMS database configured: pass --mysql-url or set ASPECTS_MYSQL_URL');
+  const mysql = settings.mysql;
+  if (!mysql) throw new UsageError('no LMS database configured: pass --mysql-url or set ASPECTS_MYSQL_URL');
   const targets = plan.sinks.map((sink) => ({ sink, filter: filterFor(sink, request.filter) }));
   for (const skipped of plan.skipped) reporter.notice(`skipping ${skipped.object}: ${skipped.reason}`);
+  const onRetry: RetryListener = (attempt, delayMs, error) => reporter.retrying('connect', attempt, delayMs, messageOf(error));
+  const retry: ConnectRetry = { policy: request.retry, signal: stop.hard, onRetry };
   // A forced dry run never talks to ClickHouse; anything else checks it answers first.
   const offline = request.dryRun && request.force;
-  const clickhouse = offline ? await openClickHouse(settings.clickhouse) : await connectClickHouse(settings.clickhouse);
+  const clickhouse = offline ? await openClickHouse(settings.clickhouse, stop.hard) : await connectClickHouse(settings.clickhouse, retry);
   let lms: LmsDatabase | undefined;
   let structures: StructureSource | undefined;
+  let guard: DumpGuard | undefined;
   try {
     const database = settings.clickhouse.database;
-    if (!offline) await checkTables(clickhouse, database, plan);
-    lms = await connectLmsDatabase(settings.mysql);
+    if (!offline) await checkTables(clickhouse, database, plan, !request.dryRun);
+    lms = await connectLmsDatabase(mysql, retry);
+    const notice = (text: string) => reporter.notice(text);
+    guard = await takeLocks({ location: mysql, lms, retry: request.retry, onRetry, notice }, settings, plan, request, stop);
     structures = plan.sinks.some((sink) => sink.children?.length) ? await openStructureSource(lms, settings) : undefined;
-    const result = await runDump(targets, request, { lms, clickhouse, database, reporter, signal, structures });
-    const status = result.error === undefined ? 'success' : result.error instanceof Interrupted ? 'interrupted' : 'failed';
-    const summary: DumpSummary = {
-      command: 'dump', dry_run: request.dryRun, force: request.force, status,
-      objects: result.objects, skipped: [...plan.skipped],
-    };
+    const writer = new ExactlyOnceWriter(clickhouse, request.retry, stop.hard);
+    const result = await runDump(targets, request, {
+      lms, clickhouse, writer, database, reporter, signal: stop.graceful, hardStop: stop.hard, structures, guard,
+    });
+    const summary = dumpSummary(request, plan, result);
     return result.error ? { summary, error: result.error } : { summary };
   } finally {
+    await guard?.release();
     await structures?.close().catch(() => undefined);
     await lms?.close().catch(() => undefined);
     await clickhouse.close().catch(() => undefined);

@@ -20,4 +20,6 @@ export interface DumpRequest {
   /** Row selection, typed per sink when the run starts. */
   readonly filter: RawFilter;
   readonly retry: RetryPolicy;
+  /** How long to wait for another dump of the same objects to finish: 0 refuses at once. */
+  readonly waitLock: number | 'forever';
 }

@@ -27,6 +27,18 @@ export interface ObjectSummary {
   last_pk: Key | null;
   /** One-line reason when status is failed or interrupted. */
   error?: string;
+  /** The batch that could not be completed, and how much of it is in ClickHouse. */
+  failed_batch?: FailedBatch;
+}
+
+/** A batch a failure or a second signal cut short. */
+export interface FailedBatch {
+  /** Rows of the batch to be written into the object's table. */
+  rows: number;
+  /** Of those, rows in ClickHouse after the failure; null when that could not be checked. */
+  rows_in_clickhouse: number | null;
+  /** The insert that failed: its table, its rows, and how many of them are in ClickHouse. */
+  insert: { table: string; rows: number; rows_in_clickhouse: number | null };
 }
 
 /** The result of one `aspects dump` run. */

@@ -5,6 +5,8 @@ import type { Settings } from '../config/settings.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
 import { connectLmsDatabase, type LmsDatabase } from '../lms/database.js';
 import { retiredUserIds } from '../lms/retired-users.js';
+import { HeldLocks, lockName, lockScope, thisProcess, type LockWait } from '../lms/locks.js';
+import type { ConnectRetry, RetryPolicy } from '../pipeline/retry.js';
 import { countUserRows, deleteMethod, deleteUsers, usersWithRows, type DeleteMethod } from './delete.js';
 import { idsOfUsernames, type RetireSelection } from './select.js';
 
@@ -15,6 +17,9 @@ export interface RetireRequest {
   readonly dryRun: boolean;
   /** How long to wait for an ALTER … DELETE mutation, seconds. */
   readonly waitSeconds: number;
+  /** How long to wait for a dump's write of a PII table to finish. */
+  readonly waitLock: LockWait;
+  readonly retry: RetryPolicy;
 }
 
 /** What happened in one PII table. */
@@ -74,16 +79,33 @@ async function retireFromTable(
   return { table, status: remaining === 0 ? 'deleted' : 'failed', rows_matched: matched, rows_remaining: remaining, method };
 }
 
-async function connect(settings: Settings, needsLms: boolean): Promise<{ target: ClickHouseTarget; lms?: LmsDatabase }> {
+/** ClickHouse, and the LMS database whenever one is configured (it holds the write locks). */
+async function connect(settings: Settings, needsLms: boolean, retry: ConnectRetry): Promise<{ target: ClickHouseTarget; lms?: LmsDatabase }> {
   if (needsLms && !settings.mysql) throw new UsageError('--usernames and --pending read the LMS database: pass --mysql-url or set ASPECTS_MYSQL_URL');
-  const target = await connectClickHouse(settings.clickhouse);
-  if (!needsLms || !settings.mysql) return { target };
+  const target = await connectClickHouse(settings.clickhouse, retry);
+  if (!settings.mysql) return { target };
   try {
-    return { target, lms: await connectLmsDatabase(settings.mysql) };
+    return { target, lms: await connectLmsDatabase(settings.mysql, retry) };
   } catch (error) {
     await target.close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The write locks of the PII tables, which a dump holds while it writes one batch: while retire
+ * holds them no dump writes these tables, and every later batch re-checks retirements first.
+ */
+async function lockTables(settings: Settings, tables: readonly string[], request: RetireRequest, summary: RetireSummary): Promise<HeldLocks | undefined> {
+  if (request.dryRun || tables.length === 0) return undefined;
+  if (!settings.mysql) {
+    summary.warnings.push('no LMS database configured (--mysql-url): a dump running now is not held off and may write these users again');
+    return undefined;
+  }
+  const scope = lockScope(settings.mysql, settings.clickhouse);
+  const names = [...tables].sort().map((table) => lockName('write', table, scope));
+  const hint = 'a dump is writing that table; wait longer with --wait-lock[=SECONDS]';
+  return HeldLocks.acquire(settings.mysql, names, { owner: thisProcess('retire', tables), wait: request.waitLock, hint });
 }
 
 /**
@@ -95,11 +117,14 @@ export async function executeRetire(settings: Settings, request: RetireRequest):
     if (!isIdentifier(table)) throw new UsageError(`EVENT_SINK_CLICKHOUSE_PII_MODELS names ${JSON.stringify(table)}, which is not a table name`);
   }
   const { selection } = request;
-  const { target, lms } = await connect(settings, selection.usernames.length > 0 || selection.pending);
+  const retry: ConnectRetry = { policy: request.retry, onRetry: () => undefined };
+  const { target, lms } = await connect(settings, selection.usernames.length > 0 || selection.pending, retry);
   const database = settings.clickhouse.database;
   const summary: RetireSummary = { command: 'retire', dry_run: request.dryRun, status: 'success', users: [], tables: [], warnings: [] };
+  let locks: HeldLocks | undefined;
   try {
     const tables = await existingTables(target, database, settings.piiModels, summary);
+    locks = await lockTables(settings, tables, request, summary);
     summary.users = await selectedUsers(lms, selection, target, database, tables);
     if (summary.users.length > 0) {
       const method = request.dryRun ? undefined : await deleteMethod(target);
@@ -113,6 +138,7 @@ export async function executeRetire(settings: Settings, request: RetireRequest):
     const where = left.map((result) => `${result.rows_remaining} in ${database}.${result.table}`).join(', ');
     return { summary, error: new RuntimeFailure(`rows of the retired users remain after the delete: ${where}`) };
   } finally {
+    if (locks && lms) await locks.release(lms).catch(() => undefined);
     await lms?.close().catch(() => undefined);
     await target.close().catch(() => undefined);
   }

@@ -45,6 +45,7 @@ export const courseBlocks: ChildSink = Object.freeze({
   name: 'course_blocks',
   table: 'course_blocks',
   columns: ['org', 'course_key', 'location', 'display_name', 'xblock_data_json', 'order', 'edited_on'],
+  rowKey: 'location',
   rowsOf(courseKey: string, structure: CourseStructure, references: References): Cell[][] {
     if (!COURSE_KEY.test(courseKey)) return [];
     return numberBlocks(structure).map((numbered) => blockCells(courseKey, numbered, references));

@@ -93,6 +93,8 @@ export interface ChildSink {
   readonly table: string;
   /** Data columns in contract order; dump_id and time_last_dumped follow them. */
   readonly columns: readonly string[];
+  /** The column telling apart the child rows of one parent (they share its dump_id). */
+  readonly rowKey: string;
   /** The data cells of every child row of the parent with key `parentKey`. Pure. */
   rowsOf(parentKey: string, structure: CourseStructure, references: References): Cell[][];
 }

@@ -95,16 +95,16 @@ describe('aspects dump: PII, configuration, bad input, secrets', () => {
     });
   }
 
-  it('unreachable ClickHouse: exit 1, one line, nothing read', async () => {
+  it('unreachable ClickHouse (no retries asked): exit 1, one line, nothing read', async () => {
     const port = await freePort();
-    const result = await run(['--object', 'course_enrollment'], { ASPECTS_CLICKHOUSE_URL: `http://127.0.0.1:${port}` });
+    const result = await run(['--object', 'course_enrollment', '--retry-for', '0'], { ASPECTS_CLICKHOUSE_URL: `http://127.0.0.1:${port}` });
     assert.equal(result.code, 1);
     assert.match(oneErrorLine(result), new RegExp(`cannot connect to ClickHouse http://127.0.0.1:${port} as default: .*ECONNREFUSED`));
   });
 
-  it('unreachable MySQL: exit 1, one line, nothing written', async () => {
+  it('unreachable MySQL (no retries asked): exit 1, one line, nothing written', async () => {
     const port = await freePort();
-    const result = await run(['--object', 'course_enrollment', '--mysql-url', `mysql://root@127.0.0.1:${port}/edxapp`]);
+    const result = await run(['--object', 'course_enrollment', '--retry-for', '0', '--mysql-url', `mysql://root@127.0.0.1:${port}/edxapp`]);
     assert.equal(result.code, 1);
     assert.match(oneErrorLine(result), /cannot connect to MySQL root@127.0.0.1:\d+\/edxapp: .*ECONNREFUSED/);
     await assertNothingWritten();

@@ -36,10 +36,10 @@ describe('object planning', () => {
 });
 
 describe('retries', () => {
-  const policy = { retries: 3, baseDelayMs: 1, maxDelayMs: 4 };
+  const policy = { budgetMs: 60_000, retries: 3, baseDelayMs: 1, maxDelayMs: 4 };
 
   it('backs off exponentially with jitter, bounded', () => {
-    const big = { retries: 9, baseDelayMs: 500, maxDelayMs: 15_000 };
+    const big = { budgetMs: 120_000, baseDelayMs: 500, maxDelayMs: 15_000 };
     assert.equal(backoffDelay(big, 1, () => 0), 250);
     assert.equal(backoffDelay(big, 1, () => 1), 500);
     assert.equal(backoffDelay(big, 3, () => 1), 2000);
@@ -65,6 +65,23 @@ describe('retries', () => {
     calls = 0;
     await assert.rejects(withRetry(async () => { calls += 1; throw new Error('bad row'); }, () => false, policy), /bad row/);
     assert.equal(calls, 1);
+  });
+
+  it('without --retries, retries for the time budget and then gives up', async () => {
+    let calls = 0;
+    const started = Date.now();
+    const byTime = { budgetMs: 150, baseDelayMs: 1, maxDelayMs: 2 };
+    await assert.rejects(withRetry(async () => { calls += 1; throw new Error('down'); }, () => true, byTime), /down/);
+    assert.ok(calls >= 3, `only ${calls} attempts`);
+    assert.ok(Date.now() - started >= 148, 'gave up before the budget was spent');
+  });
+
+  it('stops retrying once the run is aborted', async () => {
+    const controller = new AbortController();
+    let calls = 0;
+    const failing = async () => { calls += 1; if (calls === 2) controller.abort(); throw new Error('down'); };
+    await assert.rejects(withRetry(failing, () => true, { budgetMs: 60_000, baseDelayMs: 1, maxDelayMs: 1 }, undefined, controller.signal), /down/);
+    assert.equal(calls, 2);
   });
 });
 
