@@ -32,3 +32,4 @@ export async function tableExists(target: ClickHouseTarget, database: string, ta
   const [row] = await target.query(`EXISTS TABLE ${qualifiedTable(database, table)}`);
   return Number(Object.values(row ?? {})[0]) === 1;
 }
+

@@ -3,7 +3,7 @@ import { realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { ClickHouseSettings } from '../config/settings.js';
 import type { MysqlLocation } from '../config/urls.js';
-import { LockHeld } from '../errors.js';
+import { Interrupted, LockHeld } from '../errors.js';
 import type { LmsDatabase, LmsSession } from './database.js';
 import { openLmsSession } from './database.js';
 
@@ -139,6 +139,7 @@ export class HeldLocks {
     const session = await openLmsSession(location);
     try {
       const taken = await getLocks(session, names, wait, signal);
+      if (taken !== undefined && signal?.aborted) throw new Interrupted('interrupted while waiting for the lock; nothing was written');
       if (taken !== undefined) throw new LockHeld(`${taken.split(':')[2]} is locked by ${await lockHolder(session, taken)}; ${hint}`);
     } catch (error) {
       await session.close();

@@ -8,6 +8,14 @@ import type { FailedBatch, ObjectSummary } from './summary.js';
 /** UNKNOWN_TABLE and UNKNOWN_DATABASE: the target went away during the run. */
 const TABLE_GONE_CODES = new Set([60, 81]);
 
+/** The target table was dropped and created again while the run wrote into it. */
+export class TableReplaced extends Error {
+  constructor(which: string) {
+    super(`a ClickHouse table ${which} was dropped and created again during the run`);
+    this.name = 'TableReplaced';
+  }
+}
+
 /** A key as a shell word: numbers bare, text keys single-quoted. */
 function shellWord(key: Key): string {
   return typeof key === 'number' ? String(key) : `'${key.replaceAll("'", "'\\''")}'`;
@@ -15,6 +23,7 @@ function shellWord(key: Key): string {
 
 /** Whether a failure says the target table or database no longer exists. */
 export function tableGone(error: unknown): boolean {
+  if (error instanceof TableReplaced) return true;
   const code = clickHouseCode(messageOf(error));
   return code !== undefined && TABLE_GONE_CODES.has(code);
 }
@@ -48,9 +57,9 @@ function forceCaution(summary: ObjectSummary, force: boolean): string {
  * Where to pick up after a stop, in words an operator can paste. A lost table means a plain
  * re-run: resuming from a key would leave out everything written before the table went.
  */
-export function resumeHint(sink: Sink, summary: ObjectSummary, filter: RowFilter, force: boolean, error?: unknown): string {
-  if (error !== undefined && tableGone(error)) {
-    return `the ClickHouse table of ${sink.name} went away during the run: create it with aspects schema init, `
+export function resumeHint(sink: Sink, summary: ObjectSummary, filter: RowFilter, force: boolean, tableLost = false): string {
+  if (tableLost) {
+    return `the ClickHouse table of ${sink.name} was dropped during the run: create it with aspects schema init if it is missing, `
       + 'then run the same command again without --start-pk (what was written before went with the table)';
   }
   const from = summary.last_pk ?? filter.afterKey;

@@ -16,7 +16,8 @@ import { BY_DUMP_ID, InsertFailed, byDumpIdAnd, prepareInsert, type ExactlyOnceW
 import { openIncremental, type Incremental } from './incremental.js';
 import { pause } from './pacing.js';
 import type { DumpRequest } from './request.js';
-import { failedBatch, landedLine, resumeHint } from './resume.js';
+import { TableReplaced, failedBatch, landedLine, resumeHint, tableGone } from './resume.js';
+import { witness, type TableWitness } from './table-witness.js';
 import { withRetry } from './retry.js';
 import { groupWithChildren } from './children.js';
 import { insertColumns, shapeRow, targetKeyOf, withStampColumns, type ShapedRow, type StampedRow } from './shape.js';
@@ -68,6 +69,8 @@ class ObjectDump {
   private references: References | undefined;
   private incremental: Incremental | undefined;
   private retirements: RetirementWatch | undefined;
+  /** Per table written to: what shows it still holds the run's first insert. */
+  private readonly witnesses = new Map<string, TableWitness>();
 
   private readonly sink: Sink;
   private readonly filter: RowFilter;
@@ -140,6 +143,7 @@ class ObjectDump {
     try {
       await this.ctx.writer.write(insert, this.listener);
       addTo(tally, table, rows.length);
+      if (!this.witnesses.has(table)) this.witnesses.set(table, await this.callClickHouse(() => witness(this.ctx.clickhouse, insert.into, columns, rows[0] as StampedRow), 'ClickHouse lookup'));
     } catch (error) {
       if (error instanceof InsertFailed) addTo(tally, table, error.landed ?? 0);
       throw error;
@@ -245,24 +249,34 @@ class ObjectDump {
     reporter.objectStarted(this.sink.name, total);
     for (let more = !signal.aborted; more; ) {
       more = await this.batch(total);
-      if (more && signal.aborted) throw new Interrupted(`interrupted: ${this.hint()}`);
+      if (more && signal.aborted) throw new Interrupted(`interrupted: ${this.hint(await this.tableReplaced().catch(() => false))}`);
       if (more) await pause(this.request.sleepSeconds * 1000, signal);
     }
+    if (await this.tableReplaced()) throw new TableReplaced(`of ${this.sink.name}`);
     if (signal.aborted && this.summary.batches === 0) {
       throw new Interrupted(`interrupted before ${this.sink.name} started; run the same command again`);
     }
   }
 
-  private hint(error?: unknown): string {
-    return resumeHint(this.sink, this.summary, this.filter, this.request.force, error);
+  /** Whether a table written to lost the run's first insert into it (dropped, maybe created again). */
+  private async tableReplaced(): Promise<boolean> {
+    for (const witness of this.witnesses.values()) {
+      if (!(await this.callClickHouse(() => witness.stillThere(this.ctx.clickhouse), 'ClickHouse lookup'))) return true;
+    }
+    return false;
+  }
+
+  private hint(tableLost = false): string {
+    return resumeHint(this.sink, this.summary, this.filter, this.request.force, tableLost);
   }
 
   /** The failure as the operator reads it: what went wrong, what of the batch landed, how to go on. */
-  private failure(error: unknown): AspectsError {
+  private async failure(error: unknown): Promise<AspectsError> {
     if (error instanceof Interrupted) return error;
     const landed = this.summary.failed_batch ? `${landedLine(this.summary.failed_batch)}; ` : '';
-    if (this.ctx.hardStop?.aborted) return new Interrupted(`interrupted during a write: ${landed}${this.hint()}`);
-    return new RuntimeFailure(`${this.sink.name} failed: ${messageOf(error)}. ${landed}${this.hint(error)}`, { cause: error });
+    if (this.ctx.hardStop.aborted) return new Interrupted(`interrupted during a write: ${landed}${this.hint()}`);
+    const lost = tableGone(error) || await this.tableReplaced().catch(() => false);
+    return new RuntimeFailure(`${this.sink.name} failed: ${messageOf(error)}. ${landed}${this.hint(lost)}`, { cause: error });
   }
 
   /** Runs the dump and records how it ended; rethrows failures with the resume point. */
@@ -272,7 +286,7 @@ class ObjectDump {
       await this.run();
       this.summary.status = 'success';
     } catch (error) {
-      const failure = this.failure(error);
+      const failure = await this.failure(error);
       this.summary.status = failure instanceof Interrupted ? 'interrupted' : 'failed';
       this.summary.error = messageOf(error);
       throw failure;

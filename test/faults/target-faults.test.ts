@@ -74,10 +74,30 @@ describe('honest outcomes when the ClickHouse target fails', () => {
       await clickHouseSql(sink.url, `DROP TABLE ${sink.database}.course_enrollment`);
       const failed = await run.done;
       assert.equal(failed.code, 1, failed.stderr);
-      assert.match(failed.stderr, /the ClickHouse table of course_enrollment went away during the run: create it with aspects schema init, then run the same command again without --start-pk/);
+      assert.match(failed.stderr, /the ClickHouse table of course_enrollment was dropped during the run: create it with aspects schema init if it is missing, then run the same command again without --start-pk/);
       assert.doesNotMatch(failed.stderr, /--start-pk \d/);
       const ddl = eventSinkTables(sink.database).find((statement) => statement.includes('.course_enrollment ('));
       await clickHouseSql(sink.url, ddl as string);
+      const rerun = await runAspects(['dump', '--object', 'course_enrollment', '--sleep-time', '0'], env);
+      assert.equal(rerun.code, 0, rerun.stderr);
+      await assertExactlyOnce(sink, lms, 'course_enrollment');
+    } finally {
+      await sink.drop();
+    }
+  });
+
+  it('the table dropped and created again between batches: the run says so (exit 1) and a plain re-run lands every row once', async () => {
+    const sink: TestEventSink = await createTestEventSink();
+    try {
+      const env = cliEnv(lms, sink);
+      const run = startAspects(['dump', '--object', 'course_enrollment', '--batch-size', '300', '--sleep-time', '0.3'], env);
+      await logged(run, /course_enrollment: batch 2,/);
+      const ddl = eventSinkTables(sink.database).find((statement) => statement.includes('.course_enrollment (')) as string;
+      await clickHouseSql(sink.url, `DROP TABLE ${sink.database}.course_enrollment`);
+      await clickHouseSql(sink.url, ddl);
+      const failed = await run.done;
+      assert.equal(failed.code, 1, failed.stderr);
+      assert.match(failed.stderr, /the ClickHouse table of course_enrollment was dropped during the run: create it with aspects schema init if it is missing, then run the same command again without --start-pk/);
       const rerun = await runAspects(['dump', '--object', 'course_enrollment', '--sleep-time', '0'], env);
       assert.equal(rerun.code, 0, rerun.stderr);
       await assertExactlyOnce(sink, lms, 'course_enrollment');
