@@ -123,12 +123,13 @@ class InsertAttempts {
     if (copies === undefined) throw new InsertFailed(insert.into.table, failure, total, undefined);
     await this.removeCopies(copies);
     const missing = insert.rows.filter((row) => !copies.has(insert.identity.of(row)));
-    const landed = `${total - missing.length} of ${total} rows had landed`;
-    if (missing.length === 0) this.listener.note(`the answer to an insert into ${insert.into.table} was lost (${failure.message}); all ${total} rows had landed`);
-    if (missing.length === 0) return [];
+    if (missing.length === 0) {
+      this.listener.note(`the answer to an insert into ${insert.into.table} was lost (${failure.message}); all ${total} rows had landed`);
+      return [];
+    }
     const delayMs = failure.transient ? budget.next() : undefined;
     if (delayMs === undefined) throw new InsertFailed(insert.into.table, failure, total, total - missing.length);
-    this.listener.retrying(budget.attempts, delayMs, `ClickHouse insert: ${failure.message}; ${landed}`);
+    this.listener.retrying(budget.attempts, delayMs, `ClickHouse insert: ${failure.message}; ${total - missing.length} of ${total} rows had landed`);
     await budget.wait(delayMs);
     return missing;
   }
