@@ -1,4 +1,5 @@
 import { DataError } from '../errors.js';
+import { pythonSetOrder } from '../format/python-set.js';
 import { hasColumn, type LmsDatabase } from './database.js';
 
 /** One row of oel_tagging_tag as the tree needs it. */
@@ -21,11 +22,11 @@ export class TagTree {
   }
 
   /**
-   * The ids of these tags and all their ancestors, each once, ascending (the plugin's
-   * `list(set(...))`, which CPython iterates in ascending order for small ids).
+   * The plugin's tags of an object (get_tags_for_block): for each of its object tags in order,
+   * the tag and then its ancestors added to a set, as `list(set(...))` iterates it in CPython.
    */
   withAncestors(ids: readonly number[]): number[] {
-    return [...new Set(ids.flatMap((id) => this.chain(id)))].sort((a, b) => a - b);
+    return pythonSetOrder(ids.flatMap((id) => this.chain(id)));
   }
 
   /** The tag and its ancestors, nearest first. */

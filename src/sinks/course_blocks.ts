@@ -3,17 +3,8 @@ import { pythonJson } from '../format/python-json.js';
 import type { References } from '../lms/references.js';
 import type { CourseStructure } from '../structure/types.js';
 import { numberBlocks, type NumberedBlock } from '../structure/walk.js';
+import { COMPLETION_MODES, displayNameWithDefault } from '../structure/xblock-classes.js';
 import type { ChildSink } from './types.js';
-
-/**
- * XBlock classes' completion_mode attribute, which no database stores: aggregators for the
- * containers, excluded for discussions, completable for the common leaves, '' otherwise.
- */
-const COMPLETION_MODES: Readonly<Record<string, string>> = {
-  course: 'aggregator', chapter: 'aggregator', sequential: 'aggregator', vertical: 'aggregator',
-  library_content: 'aggregator', split_test: 'aggregator', itembank: 'aggregator',
-  problem: 'completable', video: 'completable', html: 'completable', discussion: 'excluded',
-};
 
 const COURSE_KEY = /^course-v1:([^+]+)\+([^+]+)\+([^+]+)$/;
 
@@ -22,6 +13,7 @@ export function blockLocation(courseKey: string, type: string, id: string): stri
   return `block-v1:${courseKey.slice('course-v1:'.length)}+type@${type}+block@${id}`;
 }
 
+/** str(block.edited_on): None when the structure has no time; '' when the source has no edit information. */
 function editedOn(value: string | null | undefined): string {
   if (value === undefined) return '';
   return value === null ? 'None' : value;
@@ -36,7 +28,7 @@ function blockCells(courseKey: string, numbered: NumberedBlock, references: Refe
     completion_mode: COMPLETION_MODES[block.type] ?? '', section: numbered.section, subsection: numbered.subsection,
     unit: numbered.unit, tags: references.tagTree.withAncestors(references.objectTags.of(location)),
   });
-  return [quoted(org), quoted(courseKey), quoted(location), quoted(block.displayName ?? block.id.replaceAll('_', ' ')),
+  return [quoted(org), quoted(courseKey), quoted(location), quoted(displayNameWithDefault(block)),
     quoted(data), bare(String(numbered.order)), quoted(editedOn(block.editedOn))];
 }
 

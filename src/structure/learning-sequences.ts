@@ -14,11 +14,16 @@ const SEQUENCES = `SELECT lc.context_key, sec.usage_key AS section_key, ls.usage
   JOIN learning_sequences_learningcontext lc ON lc.id = css.course_context_id
   WHERE lc.context_key IN (?) ORDER BY lc.context_key, css.ordering`;
 
+/** One block of an outline: a title for its display name, children as they are added. */
+function outlineBlock(type: string, id: string, title: string | null): StructureBlock & { children: Pair[] } {
+  return { type, id, fields: { display_name: title }, defaults: {}, children: [] };
+}
+
 /** A course's outline being assembled: course block, then chapters, then sequentials. */
 class Outline {
-  readonly blocks = new Map<string, { type: string; id: string; displayName: string | null; children: Pair[] }>();
+  readonly blocks = new Map<string, StructureBlock & { children: Pair[] }>();
   constructor(title: string | null) {
-    this.blocks.set('course', { type: 'course', id: 'course', displayName: title, children: [] });
+    this.blocks.set('course', outlineBlock('course', 'course', title));
   }
 
   add(usageKey: string, title: string, parentKey: string): void {
@@ -26,11 +31,11 @@ class Outline {
     const parent = this.blocks.get(parentKey);
     if (!pair || !parent) return;
     parent.children.push(pair);
-    this.blocks.set(usageKey, { type: pair[0], id: pair[1], displayName: title, children: [] });
+    this.blocks.set(usageKey, outlineBlock(pair[0], pair[1], title));
   }
 
   structure(): CourseStructure {
-    return { root: ['course', 'course'], blocks: [...this.blocks.values()] as StructureBlock[] };
+    return { root: ['course', 'course'], blocks: [...this.blocks.values()] };
   }
 }
 

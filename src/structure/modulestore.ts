@@ -16,10 +16,16 @@ function pythonStrOfDate(date: Date): string {
   return pythonDatetime(date.toISOString().replace('T', ' ').replace('Z', '000'));
 }
 
-function editedOn(editInfo: Document | undefined): string | null | undefined {
-  if (!editInfo || !('edited_on' in editInfo)) return undefined;
-  const value: unknown = editInfo.edited_on;
+/** EditInfo.from_storable: `edit_info.get('edited_on', None)`, as str(). */
+function editedOn(editInfo: Document | undefined): string | null {
+  const value: unknown = editInfo?.edited_on;
   return value instanceof Date ? pythonStrOfDate(value) : value == null ? null : String(value);
+}
+
+/** fields.children as [type, id] pairs (split stores each as a two-element array). */
+function childrenOf(fields: Document): (readonly [string, string])[] {
+  if (!Array.isArray(fields.children)) return [];
+  return fields.children.filter(Array.isArray).map((child: unknown[]) => [String(child[0]), String(child[1])] as const);
 }
 
 function blockFromDocument(block: Document): StructureBlock {
@@ -27,9 +33,9 @@ function blockFromDocument(block: Document): StructureBlock {
   return {
     type: String(block.block_type),
     id: String(block.block_id),
-    displayName: typeof fields.display_name === 'string' ? fields.display_name : null,
-    children: Array.isArray(fields.children) ? fields.children.map((child: unknown[]) => [String(child[0]), String(child[1])] as const) : [],
-    graded: typeof fields.graded === 'boolean' ? fields.graded : undefined,
+    fields,
+    defaults: (block.defaults ?? {}) as Document,
+    children: childrenOf(fields),
     editedOn: editedOn(block.edit_info as Document | undefined),
   };
 }

@@ -2,15 +2,18 @@
 export interface StructureBlock {
   readonly type: string;
   readonly id: string;
-  /** The explicitly set display name, or null. */
-  readonly displayName: string | null;
-  /** Children in order, as [type, id]. */
-  readonly children: readonly (readonly [string, string])[];
-  /** The explicitly set `graded` value (inherited by descendants), or undefined. */
-  readonly graded?: boolean;
   /**
-   * Python str() of edit_info.edited_on: a string, null when the attribute is None ("None" is
-   * written), or undefined when the source has no such attribute ("" is written).
+   * The field values the block itself sets, as stored (split: `fields`): a key that is present
+   * counts as set, even with a null value.
+   */
+  readonly fields: Readonly<Record<string, unknown>>;
+  /** Values that stand below `fields` (split: `defaults`, what a block copied from a library keeps). */
+  readonly defaults: Readonly<Record<string, unknown>>;
+  /** Children in order, as [type, id] (from fields.children). */
+  readonly children: readonly (readonly [string, string])[];
+  /**
+   * Python str() of edit_info.edited_on; null when it is None or absent ("None" is written);
+   * undefined when the source has no edit information at all (learning_sequences: "" is written).
    */
   readonly editedOn?: string | null;
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { cpythonSetOrders } from './python.js';
 
 /**
  * The rows the contract expects, computed by MariaDB itself from the source tables
@@ -20,14 +21,24 @@ const pyStr = (column: string): string =>
 const pyIso = (column: string): string =>
   `IF(${column} IS NULL, NULL, CONCAT(REPLACE(DATE_FORMAT(${column}, '%Y-%m-%dT%H:%i:%s.%f'), '.000000', ''), '+00:00'))`;
 
-/** Each object's tags in enabled taxonomies plus all their ancestors, ascending. */
-const OBJECT_TAG_IDS = `WITH RECURSIVE object_tag_id AS (
-    SELECT o.object_id, o.tag_id AS id FROM oel_tagging_objecttag o JOIN oel_tagging_taxonomy tx ON tx.id = o.taxonomy_id
-    WHERE o.tag_id IS NOT NULL AND tx.enabled = 1
-    UNION SELECT ot.object_id, t.parent_id FROM object_tag_id ot JOIN oel_tagging_tag t ON t.id = ot.id WHERE t.parent_id IS NOT NULL)`;
+/**
+ * Each object's tag ids in the order the plugin adds them to its set: object tags of enabled
+ * taxonomies as openedx-learning's get_object_tags sorts them (taxonomy name, then the lowered
+ * tree path of up to three ancestors and the value), each tag followed by its ancestors.
+ */
+const OBJECT_TAG_SEQUENCE = `WITH RECURSIVE ordered_tag AS (
+    SELECT o.object_id, o.tag_id, ROW_NUMBER() OVER (PARTITION BY o.object_id ORDER BY COALESCE(tx.name, o._export_id),
+      LOWER(CONCAT_WS('', CONCAT(g3.value, '\t'), CONCAT(g2.value, '\t'), CONCAT(g1.value, '\t'), t.value, '\t')), o.id) AS position
+    FROM oel_tagging_objecttag o JOIN oel_tagging_taxonomy tx ON tx.id = o.taxonomy_id AND tx.enabled = 1
+    JOIN oel_tagging_tag t ON t.id = o.tag_id LEFT JOIN oel_tagging_tag g1 ON g1.id = t.parent_id
+    LEFT JOIN oel_tagging_tag g2 ON g2.id = g1.parent_id LEFT JOIN oel_tagging_tag g3 ON g3.id = g2.parent_id),
+  tag_chain AS (
+    SELECT object_id, position, 0 AS depth, tag_id AS id FROM ordered_tag
+    UNION ALL SELECT c.object_id, c.position, c.depth + 1, t.parent_id FROM tag_chain c JOIN oel_tagging_tag t ON t.id = c.id
+    WHERE t.parent_id IS NOT NULL)`;
 
 const EXPECTED_SQL: Readonly<Record<string, string>> = {
-  course_overviews: `${OBJECT_TAG_IDS} SELECT c.org, c.id AS course_key, IFNULL(c.display_name, '') AS display_name,
+  course_overviews: `${OBJECT_TAG_SEQUENCE} SELECT c.org, c.id AS course_key, IFNULL(c.display_name, '') AS display_name,
     ${pyStr('c.start')} AS course_start, ${pyStr('c.`end`')} AS course_end, ${drf('c.enrollment_start')} AS enrollment_start,
     ${drf('c.enrollment_end')} AS enrollment_end, IF(c.self_paced, 'True', 'False') AS self_paced,
     ${drf('c.created')} AS created, ${drf('c.modified')} AS modified,
@@ -36,8 +47,8 @@ const EXPECTED_SQL: Readonly<Record<string, string>> = {
     c.max_student_enrollments_allowed AS cd_max_student_enrollments_allowed, c.effort AS cd_effort,
     c.enable_proctored_exams AS cd_enable_proctored_exams, c.entrance_exam_enabled AS cd_entrance_exam_enabled,
     c.external_id AS cd_external_id, c.language AS cd_language, tags.ids AS cd_tags
-    FROM course_overviews_courseoverview c LEFT JOIN (SELECT object_id, GROUP_CONCAT(DISTINCT id ORDER BY id) AS ids
-      FROM object_tag_id GROUP BY object_id) tags ON tags.object_id = c.id COLLATE utf8mb4_bin`,
+    FROM course_overviews_courseoverview c LEFT JOIN (SELECT object_id, GROUP_CONCAT(id ORDER BY position, depth) AS ids
+      FROM tag_chain GROUP BY object_id) tags ON tags.object_id = c.id COLLATE utf8mb4_bin`,
   taxonomy: 'SELECT id, name FROM oel_tagging_taxonomy',
   tag: `${TAG_PATHS} SELECT t.id, IFNULL(t.taxonomy_id, 0) AS taxonomy, IFNULL(t.parent_id, 0) AS parent, t.value,
     IFNULL(t.external_id, '') AS external_id, tp.path AS lineage FROM oel_tagging_tag t JOIN tag_path tp ON tp.id = t.id`,
@@ -92,7 +103,7 @@ function courseDataJson(row: Record<string, unknown>): string {
     ['max_student_enrollments_allowed', row.cd_max_student_enrollments_allowed === null ? 'null' : String(row.cd_max_student_enrollments_allowed)],
     ['effort', text(row.cd_effort)], ['enable_proctored_exams', bool(row.cd_enable_proctored_exams)],
     ['entrance_exam_enabled', bool(row.cd_entrance_exam_enabled)], ['external_id', text(row.cd_external_id)],
-    ['language', text(row.cd_language)], ['tags', `[${row.cd_tags === null ? '' : String(row.cd_tags).split(',').join(', ')}]`],
+    ['language', text(row.cd_language)], ['tags', `[${(row.cd_tags as number[]).join(', ')}]`],
   ];
   return `{${parts.map(([key, value]) => `"${key}": ${value}`).join(', ')}}`;
 }
@@ -108,10 +119,18 @@ function finishRow(row: Record<string, unknown>): Record<string, string> {
   return finished;
 }
 
+/** The tag sequences of the rows (cd_tags, comma-separated) turned into CPython's list(set(...)) of each. */
+function withPluginTagOrder(rows: RowDataPacket[]): RowDataPacket[] {
+  if (rows.length === 0 || !('cd_tags' in (rows[0] as RowDataPacket))) return rows;
+  const sequences = rows.map((row) => (row.cd_tags === null ? [] : String(row.cd_tags).split(',').map(Number)));
+  const orders = cpythonSetOrders(sequences);
+  return rows.map((row, index) => ({ ...row, cd_tags: orders[index] }) as RowDataPacket);
+}
+
 /** Expected rows of `object`, optionally restricted by a WHERE on the source key. */
 export async function expectedRows(db: Connection, object: string, where = ''): Promise<Record<string, string>[]> {
   const [rows] = await db.query<RowDataPacket[]>(`${EXPECTED_SQL[object]} ${where ? `WHERE ${where}` : ''}`);
-  return rows.map(finishRow);
+  return withPluginTagOrder(rows).map(finishRow);
 }
 
 const STAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?\+00:00$/;
