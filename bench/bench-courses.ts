@@ -7,7 +7,7 @@ import { createTestEventSink } from '../test/support/clickhouse.js';
 import { courseKey, fillCourses, fillOutlines, outlineSpec } from '../test/support/course-fixture.js';
 import { createTestLms } from '../test/support/env.js';
 import { startFaultProxy } from '../test/support/fault-proxy.js';
-import { timedDump } from './bench-user-profile.js';
+import { timedDump } from './run.js';
 
 const COURSES = Number(process.env.BENCH_COURSES ?? 2000);
 
