@@ -78,7 +78,7 @@ export function parseOwnerNote(info: string): LockOwner | undefined {
 }
 
 /** GET_LOCK in steps of at most 2 s (so a signal is noticed) until it is ours or the deadline passes. */
-async function getLock(session: LmsSession, name: string, deadline: number, signal?: AbortSignal): Promise<boolean> {
+export async function getLock(session: LmsSession, name: string, deadline: number, signal?: AbortSignal): Promise<boolean> {
   for (;;) {
     const seconds = Math.max(0, Math.min(2, (deadline - Date.now()) / 1000));
     const [row] = await session.select('SELECT GET_LOCK(?, ?) AS got', [name, seconds]);

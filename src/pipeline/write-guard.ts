@@ -1,6 +1,6 @@
 import type { MysqlLocation } from '../config/urls.js';
 import { openLmsSession, type LmsDatabase, type LmsSession } from '../lms/database.js';
-import { HeldLocks, lockHolder, type LockOwner } from '../lms/locks.js';
+import { HeldLocks, getLock, lockHolder, type LockOwner } from '../lms/locks.js';
 import { isTransientMysqlError } from '../lms/transient.js';
 import { withRetry, type RetryListener, type RetryPolicy } from './retry.js';
 import type { WriteGuard } from './run-dump.js';
@@ -58,7 +58,7 @@ export class WriteLocks {
     const [row] = await session.select('SELECT GET_LOCK(?, ?) AS got', [name, QUIET_WAIT_SECONDS]);
     if (Number(row?.got) === 1) return;
     this.options.notice(`waiting for ${await lockHolder(session, name)} to finish with ${name.split(':')[2]}`);
-    while (Number((await session.select('SELECT GET_LOCK(?, 60) AS got', [name]))[0]?.got) !== 1);
+    await getLock(session, name, Infinity);
   }
 
   /** Releases the lock; false when it was no longer this session's (the session ended on the way). */

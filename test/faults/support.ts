@@ -5,30 +5,20 @@ import type { TestLms } from '../support/env.js';
 import { assertSameRows, expectedRows, TARGET_KEY } from '../support/expected.js';
 import { scalar } from '../support/scenario.js';
 
-/** Resolves once the running command has logged a line matching `pattern` on stderr; rejects if it ends first. */
-export function logged(run: RunningAspects, pattern: RegExp): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (!pattern.test(run.stderr())) return;
-      clearInterval(timer);
-      resolve();
-    }, 20);
-    void run.done.then((result) => {
-      clearInterval(timer);
-      if (!pattern.test(result.stderr)) reject(new Error(`aspects ended (exit ${result.code}) before logging ${pattern}:\n${result.stderr}`));
-    });
-  });
-}
-
 /** Resolves once `condition` holds (checked every 20 ms); rejects if the command ends first. */
-export function until(condition: () => boolean, run: RunningAspects): Promise<void> {
+export function until(condition: () => boolean, run: RunningAspects, what = 'the condition held'): Promise<void> {
   return new Promise((resolve, reject) => {
     let ended = false;
     void run.done.then(() => { ended = true; });
     const timer = setInterval(() => {
-      if (condition()) { clearInterval(timer); resolve(); } else if (ended) { clearInterval(timer); reject(new Error(`aspects ended first:\n${run.stderr()}`)); }
+      if (condition()) { clearInterval(timer); resolve(); } else if (ended) { clearInterval(timer); reject(new Error(`aspects ended before ${what}:\n${run.stderr()}`)); }
     }, 20);
   });
+}
+
+/** Resolves once the running command has logged a line matching `pattern` on stderr; rejects if it ends first. */
+export function logged(run: RunningAspects, pattern: RegExp): Promise<void> {
+  return until(() => pattern.test(run.stderr()), run, `logging ${pattern}`);
 }
 
 /** count() and uniqExact(key) of a table: equal when no row was stored twice. */
