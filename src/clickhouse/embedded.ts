@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { UsageError, messageOf } from '../errors.js';
 import { firstLine } from './classify.js';
 import { plainIdentifier } from './sql.js';
@@ -40,6 +41,17 @@ function run(session: ChdbSession, sql: string, format?: string): string {
   }
 }
 
+/** The whole body of an insert (the engine takes it as one buffer). */
+async function wholeBody(csv: readonly Buffer[] | Readable): Promise<Buffer> {
+  if (!(csv instanceof Readable)) return Buffer.concat(csv);
+  const pieces: Buffer[] = [];
+  for await (const piece of csv) pieces.push(piece as Buffer);
+  return Buffer.concat(pieces);
+}
+
+/** Bodies of embedded inserts stay below this: the engine takes each one whole, from memory. */
+const EMBEDDED_INSERT_BYTES = 64 << 20;
+
 /** ClickHouse embedded in this process (chdb), on a folder: `--clickhouse-url chdb:PATH`. */
 export async function openEmbeddedTarget(path: string): Promise<ClickHouseTarget> {
   const session = await openChdbSession(path);
@@ -51,9 +63,11 @@ export async function openEmbeddedTarget(path: string): Promise<ClickHouseTarget
     // The CSV goes to the engine as bytes: inside the SQL text a NUL byte would end the query.
     insertCsv: async (into, columns, csv) => {
       const table = `${plainIdentifier(into.database)}.${plainIdentifier(into.table)}`;
-      await session.insert({ table, columns: columns.map(plainIdentifier), values: Buffer.concat(csv), format: 'CSV' })
+      const values = await wholeBody(csv);
+      await session.insert({ table, columns: columns.map(plainIdentifier), values, format: 'CSV' })
         .catch((error: unknown) => { throw engineFailure(error); });
     },
+    maxInsertBytes: EMBEDDED_INSERT_BYTES,
     close: async () => session.close(),
   };
 }

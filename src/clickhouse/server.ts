@@ -73,10 +73,13 @@ export class ServerTarget implements ClickHouseTarget {
     await this.exec(sql);
   }
 
-  async insertCsv(into: TableName, columns: readonly string[], csv: readonly Buffer[], options?: InsertOptions): Promise<void> {
+  readonly maxInsertBytes = Number.POSITIVE_INFINITY;
+
+  async insertCsv(into: TableName, columns: readonly string[], csv: readonly Buffer[] | Readable, options?: InsertOptions): Promise<void> {
     const columnList = columns.map(quoteIdentifier).join(', ');
+    const body = csv instanceof Readable ? csv : Readable.from(csv);
     // No input_format_allow_errors_*: one bad row fails the whole insert.
-    await this.exec(`INSERT INTO ${qualifiedTable(into.database, into.table)} (${columnList}) FORMAT CSV`, Readable.from(csv), options);
+    await this.exec(`INSERT INTO ${qualifiedTable(into.database, into.table)} (${columnList}) FORMAT CSV`, body, options);
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /** A table of the destination. */
 export interface TableName {
   readonly database: string;
@@ -26,8 +28,13 @@ export interface ClickHouseTarget {
   query(sql: string): Promise<ClickHouseRow[]>;
   /** Runs a statement that returns nothing (DDL). */
   command(sql: string): Promise<void>;
-  /** Inserts CSV rows (UTF-8 pieces, sent in order) into `into` with an explicit column list. */
-  insertCsv(into: TableName, columns: readonly string[], csv: readonly Buffer[], options?: InsertOptions): Promise<void>;
+  /**
+   * Inserts CSV rows into `into` with an explicit column list: UTF-8 pieces sent in order, or a
+   * stream of them (a long insert fed while it runs).
+   */
+  insertCsv(into: TableName, columns: readonly string[], csv: readonly Buffer[] | Readable, options?: InsertOptions): Promise<void>;
+  /** The largest insert body worth building (the embedded engine takes a body whole, in memory). */
+  readonly maxInsertBytes: number;
   close(): Promise<void>;
 }
 

@@ -17,6 +17,9 @@ interface DumpFlags extends ConnectionFlags {
   object?: string[];
   batchSize: number;
   sleepTime: number;
+  concurrency: number;
+  insertRows: number;
+  insertMb: number;
   force?: boolean;
   ids?: string[];
   courseKeys?: string[];
@@ -32,6 +35,9 @@ interface DumpFlags extends ConnectionFlags {
   retryFor: number;
   waitLock?: number | true;
 }
+
+/** Lanes by default: on two cores, reading one key range while the next is written keeps MySQL, Node and ClickHouse busy. */
+const DEFAULT_CONCURRENCY = 2;
 
 const EXAMPLES = `
 Objects:
@@ -55,6 +61,9 @@ function toRequest(flags: DumpFlags): DumpRequest {
     objects: flags.object ?? [],
     batchSize: flags.batchSize,
     sleepSeconds: flags.sleepTime,
+    concurrency: flags.concurrency,
+    insertRows: flags.insertRows,
+    insertBytes: flags.insertMb * 1024 * 1024,
     force: flags.force === true,
     dryRun: flags.dryRun === true,
     limit: flags.limit,
@@ -86,8 +95,11 @@ export function dumpCommand(context: CommandContext): Command {
   const command = new Command('dump')
     .description('copy LMS objects from MySQL into ClickHouse, only what is out of date unless --force')
     .addOption(new Option('--object <name...>', `object to dump, repeatable: ${OBJECT_NAMES.join(', ')} or all`).argParser(collectNames))
-    .option('--batch-size <rows>', 'rows per read and per insert (alias --batch_size)', positiveInteger, 10000)
-    .option('--sleep-time <seconds>', 'pause between batches, fractions allowed (alias --sleep_time)', nonNegativeSeconds, 1)
+    .option('--batch-size <rows>', 'rows per MySQL read (alias --batch_size); an insert takes many reads, see --insert-rows', positiveInteger, 10000)
+    .option('--sleep-time <seconds>', 'pause between two reads of a lane, fractions allowed (alias --sleep_time)', nonNegativeSeconds, 1)
+    .option('--concurrency <n>', 'key ranges read side by side, each pausing --sleep-time between its reads; rows are still written in key order', positiveInteger, DEFAULT_CONCURRENCY)
+    .option('--insert-rows <rows>', 'an insert ends after this many rows (fewer, larger inserts make fewer parts)', positiveInteger, 1_000_000)
+    .option('--insert-mb <megabytes>', '... or after this many megabytes of CSV', positiveInteger, 256)
     .option('--force', 'write every selected row, whatever ClickHouse already holds')
     .option('--ids <pk...>', 'only these primary keys (space- or comma-separated; course keys for course_overviews)', collectKeys)
     .option('--course-keys <key...>', 'only these courses (course_overviews; same as --ids)', collectKeys)

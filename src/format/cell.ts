@@ -24,10 +24,17 @@ export const EMPTY: Cell = Object.freeze(quoted(''));
 /** CSV spelling of one cell: quotes doubled inside, newlines and tabs left raw. */
 export function encodeCell(cell: Cell): string {
   if (!cell.quoted) return cell.text;
-  return `"${cell.text.replaceAll('"', '""')}"`;
+  return cell.text.includes('"') ? `"${cell.text.replaceAll('"', '""')}"` : `"${cell.text}"`;
+}
+
+/** The cells as CSV fields, comma-separated, without a row terminator. */
+export function encodeFields(cells: readonly Cell[]): string {
+  let line = cells.length > 0 ? encodeCell(cells[0] as Cell) : '';
+  for (let index = 1; index < cells.length; index += 1) line += `,${encodeCell(cells[index] as Cell)}`;
+  return line;
 }
 
 /** One CSV line with Python's excel dialect row terminator. */
 export function encodeRow(cells: readonly Cell[]): string {
-  return cells.map(encodeCell).join(',') + '\r\n';
+  return `${encodeFields(cells)}\r\n`;
 }

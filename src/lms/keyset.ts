@@ -21,53 +21,80 @@ export interface RowFilter {
 /** Result field that carries each row's primary key. */
 export const KEY_FIELD = '__pk';
 
-function selectList(source: SourceSpec): string {
-  const fields = Object.entries(source.fields).map(([name, expression]) => `${expression} AS \`${name}\``);
-  return [`${source.key} AS ${KEY_FIELD}`, ...fields].join(', ');
+/** Where a page starts and ends: keys greater than `after`, up to and including `upTo`. */
+export interface PageBounds {
+  readonly after?: Key;
+  readonly upTo?: Key;
 }
 
-/** WHERE clause and its parameters; `after` is the keyset cursor. */
-function whereClause(source: SourceSpec, filter: RowFilter, after: Key | undefined): [string, unknown[]] {
+/** Result field name → SQL expression: what a read selects besides the key. */
+export type SelectFields = Readonly<Record<string, string>>;
+
+function selectList(source: SourceSpec, fields: SelectFields): string {
+  const selected = Object.entries(fields).map(([name, expression]) => `${expression} AS \`${name}\``);
+  return [`${source.key} AS ${KEY_FIELD}`, ...selected].join(', ');
+}
+
+/** SQL conditions and their parameters. */
+type Conditions = [string[], unknown[]];
+
+function filterConditions(source: SourceSpec, filter: RowFilter): Conditions {
   const conditions: string[] = [];
   const params: unknown[] = [];
-  if (after !== undefined) {
-    conditions.push(`${source.key} > ?`);
-    params.push(after);
-  }
+  const add = (condition: string, ...values: unknown[]) => { conditions.push(condition); params.push(...values); };
+  if (filter.afterKey !== undefined) add(`${source.key} > ?`, filter.afterKey);
   if (filter.ids) {
-    conditions.push(filter.ids.length ? `${source.key} IN (?)` : '1 = 0');
-    if (filter.ids.length) params.push(filter.ids);
+    if (filter.ids.length) add(`${source.key} IN (?)`, filter.ids);
+    else add('1 = 0');
   }
-  if (filter.skipIds?.length) {
-    conditions.push(`${source.key} NOT IN (?)`);
-    params.push(filter.skipIds);
-  }
-  if (filter.orgs?.length && source.orgColumn) {
-    conditions.push(`${source.orgColumn} IN (?)`);
-    params.push(filter.orgs);
-  }
-  if (filter.publishedSince !== undefined && source.publishedColumn) {
-    conditions.push(`${source.publishedColumn} >= ?`);
-    params.push(filter.publishedSince);
-  }
+  if (filter.skipIds?.length) add(`${source.key} NOT IN (?)`, filter.skipIds);
+  if (filter.orgs?.length && source.orgColumn) add(`${source.orgColumn} IN (?)`, filter.orgs);
+  if (filter.publishedSince !== undefined && source.publishedColumn) add(`${source.publishedColumn} >= ?`, filter.publishedSince);
+  return [conditions, params];
+}
+
+/** WHERE clause and parameters of the filter within `bounds`. */
+function whereClause(source: SourceSpec, filter: RowFilter, bounds: PageBounds = {}): [string, unknown[]] {
+  const [conditions, params] = filterConditions(source, filter);
+  if (bounds.after !== undefined) { conditions.push(`${source.key} > ?`); params.push(bounds.after); }
+  if (bounds.upTo !== undefined) { conditions.push(`${source.key} <= ?`); params.push(bounds.upTo); }
   return [conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '', params];
 }
 
-/** How many source rows the filter selects (for progress totals). */
-export async function countRows(db: LmsDatabase, source: SourceSpec, filter: RowFilter): Promise<number> {
-  const [where, params] = whereClause(source, filter, filter.afterKey);
-  const rows = await db.select(`SELECT COUNT(*) AS n FROM ${source.from}${where}`, params);
-  return Number(rows[0]?.n ?? 0);
+/** How many source rows the filter selects, and their smallest and largest keys. */
+export interface KeySpan {
+  readonly rows: number;
+  readonly first?: Key;
+  readonly last?: Key;
+}
+
+/** The filter's rows in one query: count, first and last key (an index-only scan of the key). */
+export async function keySpan(db: LmsDatabase, source: SourceSpec, filter: RowFilter): Promise<KeySpan> {
+  const [where, params] = whereClause(source, filter);
+  const [row] = await db.select(`SELECT COUNT(*) AS n, MIN(${source.key}) AS first, MAX(${source.key}) AS last FROM ${source.from}${where}`, params);
+  const typed = (value: unknown): Key | undefined => (value == null ? undefined : source.keyType === 'integer' ? Number(value) : String(value));
+  return { rows: Number(row?.n ?? 0), first: typed(row?.first), last: typed(row?.last) };
 }
 
 /**
- * One page of rows after `after` in key order: WHERE key > ? ORDER BY key LIMIT ?.
- * Never OFFSET, so each page costs the same however deep the table is.
+ * One page of rows within `bounds` in key order: WHERE key > ? AND key <= ? ORDER BY key LIMIT ?.
+ * Never OFFSET, so each page costs the same however deep the table is. `fields` defaults to
+ * the source's own select list.
  */
 export async function readPage(
-  db: LmsDatabase, source: SourceSpec, filter: RowFilter, after: Key | undefined, size: number,
+  db: LmsDatabase, source: SourceSpec, filter: RowFilter, bounds: PageBounds, size: number, fields: SelectFields = source.fields,
 ): Promise<SourceRow[]> {
-  const [where, params] = whereClause(source, filter, after);
-  const sql = `SELECT ${selectList(source)} FROM ${source.from}${where} ORDER BY ${source.key} LIMIT ?`;
+  const [where, params] = whereClause(source, filter, bounds);
+  const sql = `SELECT ${selectList(source, fields)} FROM ${source.from}${where} ORDER BY ${source.key} LIMIT ?`;
   return db.select(sql, [...params, size]);
+}
+
+/** The rows with these keys (that the filter still selects), in key order. */
+export async function readKeys(
+  db: LmsDatabase, source: SourceSpec, filter: RowFilter, keys: readonly Key[], fields: SelectFields = source.fields,
+): Promise<SourceRow[]> {
+  if (keys.length === 0) return [];
+  const [where, params] = whereClause(source, filter);
+  const sql = `SELECT ${selectList(source, fields)} FROM ${source.from}${where}${where ? ' AND' : ' WHERE'} ${source.key} IN (?) ORDER BY ${source.key}`;
+  return db.select(sql, [...params, keys]);
 }

@@ -14,6 +14,9 @@ type Marks = Readonly<Record<string, number>>;
  * index-only query when nothing changed and reads only the new rows when something did.
  */
 export class RetirementWatch {
+  /** Every id in the order it was found, so callers can ask what was added since a moment. */
+  private readonly found: number[] = [];
+
   private constructor(
     private readonly db: LmsDatabase, private readonly tables: readonly string[],
     readonly ids: Set<number>, private marks: Marks,
@@ -30,6 +33,16 @@ export class RetirementWatch {
 
   has(userId: number): boolean {
     return this.ids.has(userId);
+  }
+
+  /** A moment of the watch, for `foundSince`. */
+  mark(): number {
+    return this.found.length;
+  }
+
+  /** The users found retired after `mark`. */
+  foundSince(mark: number): number[] {
+    return this.found.slice(mark);
   }
 
   /** Brings the set up to date with what the LMS retired since the last look. */
@@ -62,7 +75,11 @@ export class RetirementWatch {
   /** Adds the user ids a query returns; how many rows it returned. */
   private async add(sql: string, params: readonly unknown[]): Promise<number> {
     const rows = await this.db.select(sql, params);
-    for (const row of rows) this.ids.add(Number(row.user_id));
+    for (const row of rows) {
+      const id = Number(row.user_id);
+      if (!this.ids.has(id)) this.found.push(id);
+      this.ids.add(id);
+    }
     return rows.length;
   }
 }

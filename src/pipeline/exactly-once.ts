@@ -3,52 +3,89 @@ import { deleteMethod, deleteWhere } from '../clickhouse/delete.js';
 import { literal, qualifiedTable } from '../clickhouse/sql.js';
 import { ClickHouseFailure, type ClickHouseTarget, type InsertOptions, type TableName } from '../clickhouse/target.js';
 import { messageOf } from '../errors.js';
+import { chunks } from '../retire/delete.js';
+import { InsertBody } from './insert-body.js';
 import { pause } from './pacing.js';
-import { RetryBudget, type RetryPolicy } from './retry.js';
+import { RetryBudget, withRetry, type RetryPolicy } from './retry.js';
 import { encodeStamped, type StampedRow } from './shape.js';
+import { STORED_IDENTITY, identityOfDumpId } from './stamp.js';
 
 /**
- * Exactly-once inserts. Every insert is prepared once (rows, stamps, a query id) and owns the
- * answer to "what of it is in ClickHouse?": after any failure, when no attempt of it still runs
- * on the server, the rows carrying its stamps are counted, and only the others are sent again
- * (never the whole body: a body cut at a row boundary is stored in part, as if complete). Every
- * attempt carries the same query id, so ClickHouse never runs two of them at once, and its own
- * insert_deduplication_token where the server has that setting, so a table that deduplicates
- * (Replicated, or non_replicated_deduplication_window > 0) drops a second delivery of one attempt.
- * Rows an attempt delivered late stored a second time are found by the same count and removed.
+ * Exactly-once inserts. An insert has one time_last_dumped of its own and one query id, fixed
+ * before its first attempt, and knows how to tell its rows apart in ClickHouse (the identity
+ * half of their dump_id). After any failure, once no attempt of it still runs on the server,
+ * the rows carrying its time_last_dumped are counted per identity, and only the missing ones
+ * are sent again: never the whole body, since a body cut at a row boundary is stored in part
+ * as if complete. Every attempt carries the same query id, so ClickHouse never runs two at once,
+ * and its own insert_deduplication_token where the server has that setting, so a table that
+ * deduplicates drops a second delivery of one attempt. Rows a late attempt stored a second time
+ * are found by the same count, deleted and written once more.
  */
 
-/** How a row of an insert is told apart in ClickHouse: its dump_id, or dump_id and a column. */
+/** How the rows of an insert are told apart: SQL over a stored row, and the same for a row to write. */
 export interface RowIdentity {
-  /** SQL giving a stored row's identity. */
   readonly sql: string;
-  /** The same identity of a row about to be written. */
   of(row: StampedRow): string;
 }
 
-/** Rows of their own dump_id each (every sink's own rows). */
-export const BY_DUMP_ID: RowIdentity = Object.freeze({ sql: 'toString(dump_id)', of: (row: StampedRow) => row.stamp.dumpId });
+/** Rows of a sink: the identity half of their dump_id (their key, mixed with the insert's seed). */
+export const BY_DUMP_ID: RowIdentity = Object.freeze({ sql: STORED_IDENTITY, of: (row: StampedRow) => identityOfDumpId(row.stamp.dumpId) });
 
-/** Rows sharing a dump_id (child rows share their parent's), told apart by one more column. */
+/** Child rows, which share their parent's dump_id: told apart by one more column. */
 export function byDumpIdAnd(column: string, index: number): RowIdentity {
   return {
-    sql: `concat(toString(dump_id), ' ', ${column})`,
-    of: (row) => `${row.stamp.dumpId} ${row.cells[index]?.text ?? ''}`,
+    sql: `concat(${STORED_IDENTITY}, ' ', ${column})`,
+    of: (row) => `${identityOfDumpId(row.stamp.dumpId)} ${row.cells[index]?.text ?? ''}`,
   };
 }
 
-/** One insert, fixed before its first attempt so that every attempt sends the same rows. */
-export interface PreparedInsert {
+/** One insert, fixed before its first attempt: its table, columns, row identity, time_last_dumped and query id. */
+export interface InsertPlan {
   readonly into: TableName;
   readonly columns: readonly string[];
-  readonly rows: readonly StampedRow[];
-  readonly identity: RowIdentity;
+  readonly identitySql: string;
+  readonly timeLastDumped: string;
   readonly queryId: string;
 }
 
-/** Prepares an insert of stamped rows. */
-export function prepareInsert(into: TableName, columns: readonly string[], rows: readonly StampedRow[], identity: RowIdentity): PreparedInsert {
-  return { into, columns, rows, identity, queryId: `aspects-${randomUUID()}` };
+/** Plans an insert. */
+export function planInsert(into: TableName, columns: readonly string[], identitySql: string, timeLastDumped: string): InsertPlan {
+  return { into, columns, identitySql, timeLastDumped, queryId: `aspects-${randomUUID()}` };
+}
+
+/** What an insert sent, and how to send some of it again. */
+export interface InsertContent {
+  /** Rows sent. */
+  readonly rows: number;
+  /** The identity of every row that must be in ClickHouse. */
+  identities(): Iterable<string>;
+  /**
+   * The CSV of the rows with these identities, made again with the insert's stamps. A row that
+   * can no longer be made (gone from the source) is left out, and from `identities()` too.
+   */
+  resend(identities: ReadonlySet<string>): AsyncIterable<Buffer>;
+}
+
+/** The rows of a small insert, held in memory. */
+export class HeldRows implements InsertContent {
+  constructor(private readonly held: readonly StampedRow[], private readonly identity: RowIdentity) {}
+
+  get rows(): number {
+    return this.held.length;
+  }
+
+  identities(): Iterable<string> {
+    return this.held.map((row) => this.identity.of(row));
+  }
+
+  async *resend(identities: ReadonlySet<string>): AsyncIterable<Buffer> {
+    yield* encodeStamped(this.held.filter((row) => identities.has(this.identity.of(row))));
+  }
+
+  /** The whole body. */
+  async *all(): AsyncIterable<Buffer> {
+    yield* encodeStamped(this.held);
+  }
 }
 
 /** An insert that failed for good; `landed` says how many of its rows are in ClickHouse (undefined: unknown). */
@@ -65,37 +102,56 @@ export interface InsertListener {
   note(message: string): void;
 }
 
-/** Stored copies of each row identity carrying the insert's stamps. */
-type Copies = ReadonlyMap<string, number>;
-
 /** Between two looks at the server's running queries: long enough for a late request to show up. */
 const SETTLE_MS = 1000;
 const POLL_MS = 500;
 
-/** Writes prepared inserts into one destination so that each row lands exactly once. */
+/** Writes inserts into one destination so that each row lands exactly once. */
 export class ExactlyOnceWriter {
   private takesToken: Promise<boolean> | undefined;
 
   constructor(readonly target: ClickHouseTarget, readonly policy: RetryPolicy, readonly signal?: AbortSignal) {}
 
-  /** Writes the insert; InsertFailed says how much of it landed when it cannot be completed. */
-  async write(insert: PreparedInsert, listener: InsertListener): Promise<void> {
-    const attempts = new InsertAttempts(this, insert, listener);
-    this.takesToken ??= attempts.retrying(() => this.lookUpToken());
+  /** Starts attempt `attempt` of an insert; its body is written while it runs. */
+  async open(plan: InsertPlan, attempt = 1): Promise<InsertBody> {
+    const transient = (error: unknown) => error instanceof ClickHouseFailure && error.transient;
+    this.takesToken ??= withRetry(() => this.lookUpToken(), transient, this.policy, undefined, this.signal)
+      .catch((error: unknown) => { this.takesToken = undefined; throw error; });
     const token = await this.takesToken;
-    let pending = insert.rows;
-    for (let attempt = 1; ; attempt += 1) {
-      const options: InsertOptions = { queryId: insert.queryId, ...(token ? { settings: { insert_deduplication_token: `${insert.queryId}-${attempt}` } } : {}) };
-      try {
-        await this.target.insertCsv(insert.into, insert.columns, encodeStamped(pending), options);
-        if (attempt > 1) await attempts.removeCopies(await attempts.copies());
-        return;
-      } catch (error) {
-        if (!(error instanceof ClickHouseFailure)) throw error;
-        pending = await attempts.recover(error);
-        if (pending.length === 0) return;
-      }
+    const options: InsertOptions = { queryId: plan.queryId, ...(token ? { settings: { insert_deduplication_token: `${plan.queryId}-${attempt}` } } : {}) };
+    return new InsertBody((body) => this.target.insertCsv(plan.into, plan.columns, body, options));
+  }
+
+  /** Writes rows held in memory exactly once; InsertFailed says how much landed when that cannot be done. */
+  async write(plan: InsertPlan, content: HeldRows, listener: InsertListener): Promise<void> {
+    try {
+      await this.send(plan, 1, content.all());
+    } catch (error) {
+      await this.complete(plan, content, error, listener);
     }
+  }
+
+  /** After attempt 1 failed (or was abandoned): completes the insert, or throws InsertFailed. */
+  async complete(plan: InsertPlan, content: InsertContent, failure: unknown, listener: InsertListener): Promise<void> {
+    const attempts = new InsertAttempts(this, plan, content, listener);
+    let outcome: { readonly error: unknown } | undefined = { error: failure };
+    for (let attempt = 2; ; attempt += 1) {
+      const missing = await attempts.settle(outcome);
+      if (missing.size === 0) return;
+      outcome = await this.send(plan, attempt, content.resend(missing)).then(() => undefined, (error: unknown) => ({ error }));
+    }
+  }
+
+  /** One attempt with this body. */
+  private async send(plan: InsertPlan, attempt: number, pieces: AsyncIterable<Buffer>): Promise<void> {
+    const body = await this.open(plan, attempt);
+    try {
+      for await (const piece of pieces) await body.write(piece);
+    } catch (error) {
+      body.abandon();
+      throw error;
+    }
+    await body.end();
   }
 
   /** Whether the server has insert_deduplication_token (22.2 and later). */
@@ -105,44 +161,66 @@ export class ExactlyOnceWriter {
   }
 }
 
+/** Stored copies of each identity carrying the insert's time_last_dumped. */
+type Copies = ReadonlyMap<string, number>;
+
 /** The attempts of one insert: its retry budget, and the checks of what of it landed. */
 class InsertAttempts {
   private readonly budget: RetryBudget;
   private readonly target: ClickHouseTarget;
 
-  constructor(private readonly writer: ExactlyOnceWriter, readonly insert: PreparedInsert, private readonly listener: InsertListener) {
+  constructor(private readonly writer: ExactlyOnceWriter, readonly plan: InsertPlan, readonly content: InsertContent, private readonly listener: InsertListener) {
     this.budget = new RetryBudget(writer.policy, writer.signal);
     this.target = writer.target;
   }
 
-  /** After a failed attempt: the rows to send again, or InsertFailed when nothing more can be done. */
-  async recover(failure: ClickHouseFailure): Promise<readonly StampedRow[]> {
-    const { insert, budget } = this;
-    const total = insert.rows.length;
+  /**
+   * After an attempt ended (`outcome` holds its error if it failed): the identities still to
+   * send once copies stored twice are deleted; InsertFailed when nothing more can be done.
+   */
+  async settle(outcome: { readonly error: unknown } | undefined): Promise<Set<string>> {
+    const total = this.content.rows;
     const copies = await this.copies().catch(() => undefined);
-    if (copies === undefined) throw new InsertFailed(insert.into.table, failure, total, undefined);
-    await this.removeCopies(copies);
-    const missing = insert.rows.filter((row) => !copies.has(insert.identity.of(row)));
-    if (missing.length === 0) {
-      this.listener.note(`the answer to an insert into ${insert.into.table} was lost (${failure.message}); all ${total} rows had landed`);
-      return [];
+    if (copies === undefined) throw new InsertFailed(this.plan.into.table, outcome?.error ?? new Error('the insert could not be checked'), total, undefined);
+    const missing = await this.missing(copies);
+    if (outcome === undefined || missing.size === 0) {
+      if (outcome && total > 0) this.listener.note(`the answer to an insert into ${this.plan.into.table} was lost (${messageOf(outcome.error)}); all ${total} rows had landed`);
+      return missing;
     }
-    const delayMs = failure.transient ? budget.next() : undefined;
-    if (delayMs === undefined) throw new InsertFailed(insert.into.table, failure, total, total - missing.length);
-    this.listener.retrying(budget.attempts, delayMs, `ClickHouse insert: ${failure.message}; ${total - missing.length} of ${total} rows had landed`);
-    await budget.wait(delayMs);
+    await this.wait(outcome.error, total - missing.size);
+    return missing;
+  }
+
+  /** Waits before the next attempt, or throws InsertFailed when the failure is final or the budget spent. */
+  private async wait(failure: unknown, landed: number): Promise<void> {
+    const total = this.content.rows;
+    const transient = failure instanceof ClickHouseFailure && failure.transient;
+    const delayMs = transient ? this.budget.next() : undefined;
+    if (delayMs === undefined) throw new InsertFailed(this.plan.into.table, failure, total, landed);
+    this.listener.retrying(this.budget.attempts, delayMs, `ClickHouse insert: ${messageOf(failure)}; ${landed} of ${total} rows had landed`);
+    await this.budget.wait(delayMs);
+  }
+
+  /** The identities sent but not stored exactly once; copies stored twice are deleted first. */
+  private async missing(copies: Copies): Promise<Set<string>> {
+    const missing = new Set<string>();
+    const doubled: string[] = [];
+    for (const identity of this.content.identities()) {
+      const stored = copies.get(identity) ?? 0;
+      if (stored !== 1) missing.add(identity);
+      if (stored > 1) doubled.push(identity);
+    }
+    if (doubled.length > 0) await this.removeCopies(doubled);
     return missing;
   }
 
   /** The stored copies of the insert's rows, once no attempt of it runs any more. */
-  async copies(): Promise<Copies> {
-    const { insert } = this;
+  private async copies(): Promise<Copies> {
+    const { plan } = this;
     await this.untilNoAttemptRuns();
-    const times = [...new Set(insert.rows.map((row) => row.stamp.timeLastDumped))].map((time) => literal(time)).join(', ');
-    const rows = await this.retrying(() => this.target.query(`SELECT ${insert.identity.sql} AS identity, count() AS copies `
-      + `FROM ${qualifiedTable(insert.into.database, insert.into.table)} WHERE time_last_dumped IN (${times}) GROUP BY identity`));
-    const ours = new Set(insert.rows.map((row) => insert.identity.of(row)));
-    return new Map(rows.filter((row) => ours.has(String(row.identity))).map((row) => [String(row.identity), Number(row.copies)]));
+    const rows = await this.retrying(() => this.target.query(`SELECT ${plan.identitySql} AS identity, count() AS copies `
+      + `FROM ${qualifiedTable(plan.into.database, plan.into.table)} WHERE time_last_dumped = ${literal(plan.timeLastDumped)} GROUP BY identity`));
+    return new Map(rows.map((row) => [String(row.identity), Number(row.copies)]));
   }
 
   /**
@@ -151,7 +229,7 @@ class InsertAttempts {
    * An attempt still running when the budget is spent is killed.
    */
   private async untilNoAttemptRuns(): Promise<void> {
-    const id = literal(this.insert.queryId);
+    const id = literal(this.plan.queryId);
     for (let quiet = 0; quiet < 2;) {
       const [row] = await this.retrying(() => this.target.query(`SELECT count() AS n FROM system.processes WHERE query_id = ${id}`));
       quiet = Number(row?.n ?? 0) === 0 ? quiet + 1 : 0;
@@ -160,19 +238,14 @@ class InsertAttempts {
     }
   }
 
-  /**
-   * Rows stored twice (an attempt the network delivered after a later one): every copy is
-   * deleted and the rows are written once more.
-   */
-  async removeCopies(copies: Copies): Promise<void> {
-    const { insert } = this;
-    const doubled = insert.rows.filter((row) => (copies.get(insert.identity.of(row)) ?? 0) > 1);
-    if (doubled.length === 0) return;
-    this.listener.note(`${doubled.length} rows of an insert into ${insert.into.table} were stored twice by a late attempt; deleting the copies and writing them once`);
-    const identities = doubled.map((row) => literal(insert.identity.of(row))).join(', ');
+  /** Deletes every stored copy of rows an attempt delivered late stored twice; they are sent once more. */
+  private async removeCopies(doubled: readonly string[]): Promise<void> {
+    const { plan } = this;
+    this.listener.note(`${doubled.length} rows of an insert into ${plan.into.table} were stored twice by a late attempt; deleting the copies and writing them once`);
+    const conditions = chunks(doubled).map((identities) =>
+      `time_last_dumped = ${literal(plan.timeLastDumped)} AND ${plan.identitySql} IN (${identities.map((identity) => literal(identity)).join(', ')})`);
     const method = await this.retrying(() => deleteMethod(this.target));
-    await deleteWhere(this.target, method, insert.into, [`${insert.identity.sql} IN (${identities})`], this.writer.policy.budgetMs);
-    await this.writer.write(prepareInsert(insert.into, insert.columns, doubled, insert.identity), this.listener);
+    await deleteWhere(this.target, method, plan.into, conditions, this.writer.policy.budgetMs);
   }
 
   /** Runs a query, retrying transient failures within the insert's budget. */
@@ -189,3 +262,4 @@ class InsertAttempts {
     }
   }
 }
+

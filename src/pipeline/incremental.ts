@@ -1,11 +1,11 @@
 import { qualifiedTable, quoteIdentifier } from '../clickhouse/sql.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
 import type { Sink } from '../sinks/types.js';
-import { decideChangedRows } from './changes.js';
+import { decideByFingerprint, keyIsSourceKey } from './compare.js';
 import { FORCED, decideByModified, type Decision } from './decision.js';
 import { targetKeyOf, type ShapedRow } from './shape.js';
 
-/** Decides, batch by batch, which rows of one sink are out of date. */
+/** Decides, page by page, which rows of one sink are out of date. */
 export interface Incremental {
   decide(rows: readonly ShapedRow[]): Promise<Decision[]>;
 }
@@ -18,16 +18,27 @@ export async function lastDumpTimes(target: ClickHouseTarget, database: string, 
   return new Map(rows.map((row) => [String(row.dump_key), String(row.last_dump)]));
 }
 
+/** changed-rows: each shaped row's fingerprint against its key's newest stored row. */
+function byFingerprint(sink: Sink, target: ClickHouseTarget, database: string): Incremental {
+  const ranged = keyIsSourceKey(sink);
+  return {
+    decide: (rows) => decideByFingerprint(target, database, sink, {
+      rows: rows.map((row) => ({ keyText: targetKeyOf(sink, row), fingerprint: row.fingerprint })),
+      ...(ranged && rows.length > 0 ? { keyRange: [(rows[0] as ShapedRow).key, (rows[rows.length - 1] as ShapedRow).key] as const } : {}),
+    }),
+  };
+}
+
 /**
- * The sink's incremental rule, ready to decide: --force dumps everything; changed-rows looks up
- * each batch; modified-since-dump reads every key's last dump time once, up front.
+ * The sink's incremental rule, ready to decide: --force dumps everything; changed-rows compares
+ * fingerprints page by page; modified-since-dump reads every key's last dump time once, up front.
  */
 export async function openIncremental(
   sink: Sink, force: boolean, target: ClickHouseTarget, database: string,
 ): Promise<Incremental> {
   const rule = sink.incremental;
   if (force) return { decide: async (rows) => rows.map(() => FORCED) };
-  if (rule.kind === 'changed-rows') return { decide: (rows) => decideChangedRows(target, database, sink, rows) };
+  if (rule.kind === 'changed-rows') return byFingerprint(sink, target, database);
   const lastDumped = await lastDumpTimes(target, database, sink);
   return {
     decide: async (rows) => rows.map((row) => decideByModified(rule.noun, row.cursor, lastDumped.get(targetKeyOf(sink, row)))),

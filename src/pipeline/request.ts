@@ -5,10 +5,16 @@ import type { RetryPolicy } from './retry.js';
 export interface DumpRequest {
   /** `--object` values: object names or `all`. */
   readonly objects: readonly string[];
-  /** Rows per read and per insert. */
+  /** Rows per MySQL read (a page). */
   readonly batchSize: number;
-  /** Pause between batches, seconds. */
+  /** Pause between two page reads, seconds (each lane pauses between its own reads). */
   readonly sleepSeconds: number;
+  /** Key ranges read side by side. */
+  readonly concurrency: number;
+  /** An insert ends after this many rows... */
+  readonly insertRows: number;
+  /** ...or this many bytes of CSV. */
+  readonly insertBytes: number;
   /** Write every selected row, whatever ClickHouse holds. */
   readonly force: boolean;
   /** Read and compare, write nothing. */

@@ -1,8 +1,8 @@
-import { ClickHouseFailure, type ClickHouseTarget } from '../clickhouse/target.js';
+import { ClickHouseFailure, type ClickHouseTarget, type TableName } from '../clickhouse/target.js';
 import { AspectsError, Interrupted, RuntimeFailure, messageOf } from '../errors.js';
-import type { LmsDatabase } from '../lms/database.js';
-import { countRows, readPage, type RowFilter } from '../lms/keyset.js';
-import { loadReferences, type References } from '../lms/references.js';
+import type { LmsDatabase, SourceRow } from '../lms/database.js';
+import { keySpan, type RowFilter, type SelectFields } from '../lms/keyset.js';
+import { loadReferences } from '../lms/references.js';
 import { RetirementWatch } from '../lms/retired-users.js';
 import { isTransientMysqlError } from '../lms/transient.js';
 import { deleteMethod, deleteUsers } from '../retire/delete.js';
@@ -10,27 +10,24 @@ import type { Reporter } from '../output/reporter.js';
 import type { Sink } from '../sinks/types.js';
 import { isTransientStructureError } from '../structure/transient.js';
 import type { CourseStructure, StructureSource } from '../structure/types.js';
-import { nowPythonDatetime } from '../format/datetime.js';
-import { RETIRED_USER, type Decision } from './decision.js';
-import { BY_DUMP_ID, InsertFailed, byDumpIdAnd, prepareInsert, type ExactlyOnceWriter, type InsertListener, type RowIdentity } from './exactly-once.js';
-import { openIncremental, type Incremental } from './incremental.js';
+import { decideByFingerprint, keyIsSourceKey } from './compare.js';
+import { CountedRows, NestedRows, StreamedRows, type Destination, type DestinationContext } from './destinations.js';
+import { InsertFailed, type ExactlyOnceWriter, type InsertListener } from './exactly-once.js';
+import { FINGERPRINT_FIELD, fingerprintSql, hasComputedColumns, withFingerprint } from './fingerprint.js';
+import { openIncremental } from './incremental.js';
+import { runLanes, type TurnOrder } from './lanes.js';
 import { pause } from './pacing.js';
+import { PageWriter, Retirements } from './page-writer.js';
+import { unitPages, type PageReader, type Probe } from './pages.js';
+import { Progress } from './progress.js';
 import type { DumpRequest } from './request.js';
-import { TableReplaced, failedBatch, landedLine, resumeHint, tableGone } from './resume.js';
-import { witness, type TableWitness } from './table-witness.js';
+import { TableReplaced, landedLine, resumeHint, tableGone } from './resume.js';
 import { withRetry } from './retry.js';
-import { groupWithChildren } from './children.js';
-import { insertColumns, shapeRow, targetKeyOf, withStampColumns, type ShapedRow, type StampedRow } from './shape.js';
-import { countDecision, emptyObjectSummary, type ObjectSummary } from './summary.js';
-
-/** Guards every write of a run: the run lock still held, and PII writes under the retire lock. */
-export interface WriteGuard {
-  /**
-   * Runs one batch's retirement check, decisions and inserts (`table` is the sink's table);
-   * `afterLoss` runs if the write lock was lost while they ran.
-   */
-  around<T>(table: string, work: () => Promise<T>, afterLoss?: () => Promise<void>): Promise<T>;
-}
+import type { StampedRow } from './shape.js';
+import { emptyObjectSummary, type ObjectSummary } from './summary.js';
+import { witness, type TableWitness } from './table-witness.js';
+import { splitUnits, type Unit } from './units.js';
+import type { WriteGuard } from './write-guard.js';
 
 /** The connections and listeners a dump runs with. */
 export interface DumpContext {
@@ -40,7 +37,7 @@ export interface DumpContext {
   /** ClickHouse database holding the event_sink tables. */
   readonly database: string;
   readonly reporter: Reporter;
-  /** Aborted on the first SIGINT/SIGTERM: the current batch finishes, then the run stops. */
+  /** Aborted on the first SIGINT/SIGTERM: the current page finishes, then the run stops. */
   readonly signal: AbortSignal;
   /** Aborted on the second: retries stop and the write under way is abandoned. */
   readonly hardStop: AbortSignal;
@@ -57,32 +54,32 @@ export interface DumpTarget {
   readonly filter: RowFilter;
 }
 
-/** How many rows of each table one batch has stored so far. */
-type Tally = Map<string, number>;
+/** Seconds of --sleep-time from which each page's insert is completed before the pause. */
+const LONG_PAUSE_SECONDS = 5;
+/** Longest time an insert stays open, taking pages. */
+const INSERT_OPEN_SECONDS = 60;
 
-function addTo(tally: Tally, table: string, rows: number): void {
-  tally.set(table, (tally.get(table) ?? 0) + rows);
+/** The parts of one object's dump, made once its references and rules are loaded. */
+interface Stages {
+  readonly reader: PageReader;
+  readonly pages: PageWriter;
+  readonly destination: Destination;
 }
 
 class ObjectDump {
   readonly summary: ObjectSummary;
-  private references: References | undefined;
-  private incremental: Incremental | undefined;
-  private retirements: RetirementWatch | undefined;
-  /** Per table written to: what shows it still holds the run's first insert. */
-  private readonly witnesses = new Map<string, TableWitness>();
-
   private readonly sink: Sink;
   private readonly filter: RowFilter;
-  /** Where the user id sits among the cells (PII sinks), or -1. */
-  private readonly userIndex: number;
   private readonly listener: InsertListener;
+  /** Per table written to: what shows it still holds the run's first insert. */
+  private readonly witnesses = new Map<string, TableWitness>();
+  private destination: Destination | undefined;
+  private paced = false;
 
   constructor(target: DumpTarget, private readonly request: DumpRequest, private readonly ctx: DumpContext) {
     this.sink = target.sink;
     this.filter = target.filter;
     this.summary = emptyObjectSummary(target.sink.name, target.sink.table);
-    this.userIndex = target.sink.columns.findIndex((each) => each.name === target.sink.userColumn);
     this.listener = {
       retrying: (attempt, delayMs, reason) => ctx.reporter.retrying(target.sink.name, attempt, delayMs, reason),
       note: (message) => ctx.reporter.notice(`${target.sink.name}: ${message}`),
@@ -98,170 +95,165 @@ class ObjectDump {
     return withRetry(operation, isTransientMysqlError, this.request.retry, this.retrying('MySQL read'), this.ctx.hardStop);
   }
 
-  private callClickHouse<T>(operation: () => Promise<T>, what: string): Promise<T> {
+  private callClickHouse<T>(operation: () => Promise<T>, what = 'ClickHouse lookup'): Promise<T> {
     return withRetry(operation, isTransientClickHouse, this.request.retry, this.retrying(what), this.ctx.hardStop);
   }
 
-  private note(row: ShapedRow, decision: Decision): void {
-    countDecision(this.summary, decision);
-    if (this.request.explain) this.ctx.reporter.decision(this.sink.name, row.key, decision);
-    if (!decision.dump) this.summary.rows_unchanged += 1;
+  /** The select list of full reads: with the fingerprint wherever rows are compared by it or written. */
+  private fields(): SelectFields {
+    return this.sink.incremental.kind === 'changed-rows' ? withFingerprint(this.sink) : this.sink.source.fields;
   }
 
-  /** Rows of retired users are dropped (and counted) before anything else is decided. */
-  private withoutRetiredUsers(rows: readonly ShapedRow[]): ShapedRow[] {
-    const watch = this.retirements;
-    if (this.userIndex < 0 || !watch) return [...rows];
-    return rows.filter((row) => {
-      const retired = watch.has(Number(row.cells[this.userIndex]?.text));
-      if (retired) this.note(row, RETIRED_USER);
-      return !retired;
-    });
+  /** Unchanged rows found from fingerprints alone: changed-rows objects without computed columns. */
+  private probe(): Probe | undefined {
+    const { sink, request } = this;
+    if (request.force || sink.incremental.kind !== 'changed-rows' || hasComputedColumns(sink)) return undefined;
+    const column = sink.columns.find((each) => each.name === sink.incremental.targetKey);
+    const keyField = typeof column?.source === 'string' ? { [column.source]: sink.source.fields[column.source] as string } : {};
+    const { clickhouse, database } = this.ctx;
+    return {
+      fields: { [FINGERPRINT_FIELD]: fingerprintSql(sink), ...keyField },
+      ranged: keyIsSourceKey(sink),
+      decide: (page) => decideByFingerprint(clickhouse, database, sink, page),
+    };
   }
 
-  /** The rows of a batch that are out of date; every decision is counted and, if asked, reported. */
-  private async pending(rows: readonly ShapedRow[]): Promise<readonly ShapedRow[]> {
-    const watch = this.retirements;
-    if (watch) await this.readMysql(() => watch.refresh());
-    const candidates = this.withoutRetiredUsers(rows);
-    const incremental = this.incremental as Incremental;
-    const decisions = await this.callClickHouse(() => incremental.decide(candidates), 'ClickHouse lookup');
-    return candidates.filter((row, index) => {
-      const decision = decisions[index] as Decision;
-      this.note(row, decision);
-      return decision.dump;
-    });
+  /** Loads what the object's pages are read, decided and written with. */
+  private async stages(rowsTotal: number): Promise<Stages> {
+    const { lms, clickhouse, database, reporter } = this.ctx;
+    const references = await this.readMysql(() => loadReferences(this.sink.references ?? [], lms));
+    const incremental = await this.callClickHouse(() => openIncremental(this.sink, this.request.force, clickhouse, database));
+    const retirements = await this.retirements();
+    const progress = new Progress(this.sink, this.summary, reporter, rowsTotal, this.request.explain);
+    const reader: PageReader = {
+      sink: this.sink, filter: this.filter, pageSize: this.request.batchSize, references, incremental,
+      fields: this.fields(), probe: this.probe(),
+      read: (query) => this.readMysql(() => query(lms)),
+      lookUp: (operation) => this.callClickHouse(operation),
+      pace: () => this.pace(),
+    };
+    const destination = this.destinationFor(reader, progress, retirements);
+    this.destination = destination;
+    const pages = new PageWriter({ destination, progress, guard: this.ctx.guard, limit: this.request.limit, retirements });
+    return { reader, pages, destination };
   }
 
-  /** One insert through the exactly-once writer; what landed is added to `tally` even when it fails. */
-  private async write(table: string, columns: readonly string[], rows: readonly StampedRow[], identity: RowIdentity, tally: Tally): Promise<void> {
-    if (this.request.dryRun || rows.length === 0) {
-      addTo(tally, table, rows.length);
-      return;
-    }
-    const insert = prepareInsert({ database: this.ctx.database, table }, columns, rows, identity);
-    try {
-      await this.ctx.writer.write(insert, this.listener);
-      addTo(tally, table, rows.length);
-      if (!this.witnesses.has(table)) this.witnesses.set(table, await this.callClickHouse(() => witness(this.ctx.clickhouse, insert.into, columns, rows[0] as StampedRow), 'ClickHouse lookup'));
-    } catch (error) {
-      if (error instanceof InsertFailed) addTo(tally, table, error.landed ?? 0);
-      throw error;
-    }
+  private async retirements(): Promise<Retirements | undefined> {
+    const userIndex = this.sink.columns.findIndex((each) => each.name === this.sink.userColumn);
+    if (userIndex < 0) return undefined;
+    const watch = await this.readMysql(() => RetirementWatch.open(this.ctx.lms));
+    return new Retirements(watch, userIndex, (operation) => this.readMysql(operation));
   }
 
-  private async structuresOf(rows: readonly ShapedRow[]): Promise<Map<string, CourseStructure>> {
+  /** Where the object's rows go: nested inserts (children), long streamed inserts, or counts (dry run). */
+  private destinationFor(reader: PageReader, progress: Progress, retirements: Retirements | undefined): Destination {
+    const context = this.destinationContext(reader, progress, retirements);
+    if (this.sink.children?.length) return new NestedRows(context, (keys) => this.structuresOf(keys));
+    if (this.request.dryRun) return new CountedRows(progress, this.sink.table);
+    const lock = this.ctx.guard.writeLock(this.sink.table);
+    const locked = lock && retirements ? {
+      lock, taking: () => retirements.taking(), lost: async () => this.purge(await retirements.retiredSinceTaken()),
+    } : undefined;
+    return new StreamedRows(context, this.ctx.writer, this.bounds(), locked);
+  }
+
+  private destinationContext(reader: PageReader, progress: Progress, retirements: Retirements | undefined): DestinationContext {
+    return {
+      sink: this.sink, database: this.ctx.database, filter: this.filter, fields: reader.fields, references: reader.references,
+      progress, listener: this.listener, pageSize: this.request.batchSize,
+      ...(this.request.dryRun ? {} : { writer: this.ctx.writer }),
+      read: (query: (db: LmsDatabase) => Promise<SourceRow[]>) => reader.read(query),
+      retired: (row) => retirements?.retired(row) ?? false,
+      firstInsert: (into, columns, first) => this.firstInsert(into, columns, first),
+    };
+  }
+
+  /** When inserts end: the request's bounds, and after every page when pauses are long. */
+  private bounds() {
+    const { insertRows, insertBytes, sleepSeconds } = this.request;
+    const bytes = Math.min(insertBytes, this.ctx.clickhouse.maxInsertBytes);
+    return { rows: insertRows, bytes, seconds: sleepSeconds >= LONG_PAUSE_SECONDS ? 0 : INSERT_OPEN_SECONDS };
+  }
+
+  /** The pause between two page reads: --sleep-time, except before the very first. */
+  private async pace(): Promise<void> {
+    if (this.paced) await pause(this.request.sleepSeconds * 1000, this.ctx.signal);
+    this.paced = true;
+  }
+
+  private async structuresOf(keys: readonly string[]): Promise<Map<string, CourseStructure>> {
     const source = this.ctx.structures;
     if (!source) throw new Error(`${this.sink.name} has children but no structure source was opened`);
-    const keys = rows.map((row) => targetKeyOf(this.sink, row));
     return withRetry(() => source.structuresFor(keys), isTransientStructureError, this.request.retry,
       this.retrying(`${source.name} read`), this.ctx.hardStop);
   }
 
-  /**
-   * Writes the rows with their children. Children go first: the parent row's time_last_dumped is
-   * what the next incremental run trusts, so it must only land once its children have.
-   */
-  private async insert(rows: readonly ShapedRow[], tally: Tally): Promise<void> {
-    if (rows.length === 0) return;
-    const children = this.sink.children ?? [];
-    const structures = children.length > 0 ? await this.structuresOf(rows) : new Map<string, CourseStructure>();
-    const groups = groupWithChildren(rows, (row) => targetKeyOf(this.sink, row), children, structures,
-      this.references as References, nowPythonDatetime(), this.request.batchSize);
-    for (const group of groups) {
-      for (const [index, child] of children.entries()) {
-        const identity = byDumpIdAnd(child.rowKey, child.columns.indexOf(child.rowKey));
-        await this.write(child.table, withStampColumns(child.columns), group.children[index] as StampedRow[], identity, tally);
-      }
-      await this.write(this.sink.table, insertColumns(this.sink), group.parents, BY_DUMP_ID, tally);
-    }
-  }
-
-  /** Reads, compares and writes one page; false when the source is exhausted. */
-  private async batch(total: number): Promise<boolean> {
-    const { limit, batchSize } = this.request;
-    const size = limit === undefined ? batchSize : Math.min(batchSize, limit - this.summary.rows_written);
-    if (size <= 0) return false;
-    const after = this.summary.last_pk ?? this.filter.afterKey;
-    const rows = await this.readMysql(() => readPage(this.ctx.lms, this.sink.source, this.filter, after, size));
-    if (rows.length === 0) return false;
-    const shaped = rows.map((row) => shapeRow(this.sink, row, this.references));
-    const tally: Tally = new Map();
-    let pending: readonly ShapedRow[] = [];
-    try {
-      await this.ctx.guard.around(this.sink.table, async () => {
-        pending = await this.pending(shaped);
-        await this.insert(pending, tally);
-      }, () => this.purgeRetired(pending));
-    } catch (error) {
-      if (error instanceof InsertFailed) this.summary.failed_batch = failedBatch(this.sink.table, pending.length, tally.get(this.sink.table) ?? 0, error);
-      throw error;
-    } finally {
-      this.count(tally);
-    }
-    this.record(shaped, total);
-    return rows.length === size;
+  private async firstInsert(into: TableName, columns: readonly string[], first: StampedRow): Promise<void> {
+    if (this.witnesses.has(into.table)) return;
+    this.witnesses.set(into.table, await this.callClickHouse(() => witness(this.ctx.clickhouse, into, columns, first)));
   }
 
   /**
-   * After the write lock was lost during a batch (its MySQL session ended): rows of users retired
-   * in the meantime are deleted again, so a concurrent retire's verdict still holds.
+   * After the write lock was lost while an insert held it (its MySQL session ended): rows of
+   * users retired in the meantime are deleted again, so a concurrent retire's verdict still holds.
    */
-  private async purgeRetired(written: readonly ShapedRow[]): Promise<void> {
-    const watch = this.retirements;
-    if (!watch || this.userIndex < 0 || this.request.dryRun) return;
-    await this.readMysql(() => watch.refresh());
-    const users = [...new Set(written.map((row) => Number(row.cells[this.userIndex]?.text)))].filter((id) => watch.has(id));
+  private async purge(users: readonly number[]): Promise<void> {
     if (users.length === 0) return;
     const { clickhouse, database } = this.ctx;
     await this.callClickHouse(async () => deleteUsers(clickhouse, await deleteMethod(clickhouse), database, this.sink.table, users, this.request.retry.budgetMs), 'ClickHouse delete');
-    this.ctx.reporter.notice(`${this.sink.name}: ${users.length} users retired during a batch whose write lock was lost; their rows were deleted again`);
+    this.ctx.reporter.notice(`${this.sink.name}: ${users.length} users retired while the write lock was lost; their rows were deleted again`);
   }
 
-  /** Adds what a batch stored to the summary (also for a batch that failed part-way). */
-  private count(tally: Tally): void {
-    this.summary.rows_written += tally.get(this.sink.table) ?? 0;
-    for (const child of this.sink.children ?? []) {
-      const rows = tally.get(child.table);
-      if (rows !== undefined) this.summary.child_rows_written[child.name] = (this.summary.child_rows_written[child.name] ?? 0) + rows;
+  /** Reads, decides and writes one unit's pages in its turn; stops the units after it on a signal or at --limit. */
+  private async unit(stages: Stages, unit: Unit, order: TurnOrder): Promise<void> {
+    let waited = false;
+    for await (const page of unitPages(stages.reader, unit)) {
+      if (!waited) await order.turn(unit.index);
+      waited = true;
+      const more = await stages.pages.write(page);
+      if (!more || this.ctx.signal.aborted) {
+        order.stop(unit.index);
+        return;
+      }
     }
-  }
-
-  private record(shaped: readonly ShapedRow[], total: number): void {
-    const summary = this.summary;
-    summary.rows_read += shaped.length;
-    summary.batches += 1;
-    summary.last_pk = (shaped[shaped.length - 1] as ShapedRow).key;
-    this.ctx.reporter.batchDone({
-      object: this.sink.name, rowsRead: summary.rows_read, rowsTotal: total,
-      rowsWritten: summary.rows_written, lastKey: summary.last_pk, batch: summary.batches,
-    });
+    if (!waited) await order.turn(unit.index);
+    if (unit.bounds.upTo !== undefined) await stages.pages.end(unit.bounds.upTo);
   }
 
   async run(): Promise<void> {
     const { lms, reporter, signal } = this.ctx;
-    this.references = await this.readMysql(() => loadReferences(this.sink.references ?? [], lms));
-    if (this.sink.userColumn) this.retirements = await this.readMysql(() => RetirementWatch.open(lms));
-    const { clickhouse, database } = this.ctx;
-    this.incremental = await this.callClickHouse(
-      () => openIncremental(this.sink, this.request.force, clickhouse, database), 'ClickHouse lookup');
-    const total = await this.readMysql(() => countRows(lms, this.sink.source, this.filter));
-    reporter.objectStarted(this.sink.name, total);
-    for (let more = !signal.aborted; more; ) {
-      more = await this.batch(total);
-      if (more && signal.aborted) throw new Interrupted(`interrupted: ${this.hint(await this.tableReplaced().catch(() => false))}`);
-      if (more) await pause(this.request.sleepSeconds * 1000, signal);
-    }
-    if (await this.tableReplaced()) throw new TableReplaced(`of ${this.sink.name}`);
+    const span = await this.readMysql(() => keySpan(lms, this.sink.source, this.filter));
+    const stages = await this.stages(span.rows);
+    reporter.objectStarted(this.sink.name, span.rows);
+    const units = splitUnits(this.sink.source, this.filter, span, this.request.batchSize);
+    if (!signal.aborted) await this.writeUnits(stages, units);
     if (signal.aborted && this.summary.batches === 0) {
       throw new Interrupted(`interrupted before ${this.sink.name} started; run the same command again`);
     }
+    if (signal.aborted && !this.complete(span.last)) throw new Interrupted(`interrupted: ${this.hint(await this.tableReplaced().catch(() => false))}`);
+    if (await this.tableReplaced()) throw new TableReplaced(`of ${this.sink.name}`);
+  }
+
+  /** Runs the units on their lanes, then completes the last insert (also after a failure, for what was written before it). */
+  private async writeUnits(stages: Stages, units: readonly Unit[]): Promise<void> {
+    let failure: { readonly error: unknown } | undefined;
+    await runLanes(units, this.request.concurrency, (unit, order) => this.unit(stages, unit, order)).catch((error: unknown) => { failure = { error }; });
+    await stages.destination.flush().catch((error: unknown) => {
+      if (error instanceof InsertFailed && !(failure?.error instanceof InsertFailed)) this.recordFailedInsert(error);
+      failure ??= { error };
+    });
+    if (failure) throw failure.error;
+  }
+
+  /** Whether everything the filter selects up to `last` is written (the run ended where it would have). */
+  private complete(last: unknown): boolean {
+    return last !== undefined && this.summary.last_pk === last;
   }
 
   /** Whether a table written to lost the run's first insert into it (dropped, maybe created again). */
   private async tableReplaced(): Promise<boolean> {
-    for (const witness of this.witnesses.values()) {
-      if (!(await this.callClickHouse(() => witness.stillThere(this.ctx.clickhouse), 'ClickHouse lookup'))) return true;
+    for (const each of this.witnesses.values()) {
+      if (!(await this.callClickHouse(() => each.stillThere(this.ctx.clickhouse)))) return true;
     }
     return false;
   }
@@ -270,9 +262,20 @@ class ObjectDump {
     return resumeHint(this.sink, this.summary, this.filter, this.request.force, tableLost);
   }
 
+  /** An insert failure: what landed counts as written, and the summary says which batch it cut short. */
+  private recordFailedInsert(error: InsertFailed): void {
+    if (this.summary.failed_batch || !this.destination) return;
+    this.summary.failed_batch = this.destination.failedBatch(error);
+    const landed = error.landed ?? 0;
+    if (error.table === this.sink.table) this.summary.rows_written += landed;
+    const child = this.sink.children?.find((each) => each.table === error.table);
+    if (child && landed > 0) this.summary.child_rows_written[child.name] = (this.summary.child_rows_written[child.name] ?? 0) + landed;
+  }
+
   /** The failure as the operator reads it: what went wrong, what of the batch landed, how to go on. */
   private async failure(error: unknown): Promise<AspectsError> {
     if (error instanceof Interrupted) return error;
+    if (error instanceof InsertFailed) this.recordFailedInsert(error);
     const landed = this.summary.failed_batch ? `${landedLine(this.summary.failed_batch)}; ` : '';
     if (this.ctx.hardStop.aborted) return new Interrupted(`interrupted during a write: ${landed}${this.hint()}`);
     const lost = tableGone(error) || await this.tableReplaced().catch(() => false);

@@ -3,7 +3,6 @@ import { openLmsSession, type LmsDatabase, type LmsSession } from '../lms/databa
 import { HeldLocks, getLock, lockHolder, type LockOwner } from '../lms/locks.js';
 import { isTransientMysqlError } from '../lms/transient.js';
 import { withRetry, type RetryListener, type RetryPolicy } from './retry.js';
-import type { WriteGuard } from './run-dump.js';
 
 /** What a guard needs to keep its locks: where MySQL is, how to retry, whom to tell. */
 export interface GuardOptions {
@@ -17,40 +16,29 @@ export interface GuardOptions {
 /** How long a write waits silently for the write lock before saying why it waits. */
 const QUIET_WAIT_SECONDS = 2;
 
+/** A PII table's write lock, held while pages are decided and their insert runs. */
+export interface WriteLock {
+  take(): Promise<void>;
+  /** Releases it; false when it was no longer this run's (its session ended while it was held). */
+  release(): Promise<boolean>;
+}
+
 /**
- * The write lock of each PII table, on a session of its own: a dump holds it while it re-checks
- * retirements, decides and writes one batch; `aspects retire` holds it while it deletes and
- * verifies. So a user retire reports gone cannot come back from a batch decided before.
+ * The write lock of each PII table, on a session of its own: a dump holds it from the
+ * retirement check of the first page of an insert until that insert is complete; `aspects
+ * retire` holds it while it deletes and verifies. So a user retire reports gone cannot come back
+ * from rows decided before.
  */
 export class WriteLocks {
   private session: LmsSession | undefined;
 
   constructor(private readonly options: GuardOptions, private readonly names: ReadonlyMap<string, string>) {}
 
-  covers(table: string): boolean {
-    return this.names.has(table);
-  }
-
-  /** Runs `work` holding the table's write lock; `afterLoss` runs, under the lock again, if it was lost on the way. */
-  async holding<T>(table: string, work: () => Promise<T>, afterLoss: () => Promise<void>): Promise<T> {
-    const name = this.names.get(table) as string;
-    await this.retrying(() => this.take(name));
-    let result: T;
-    try {
-      result = await work();
-    } catch (error) {
-      await this.release(name);
-      throw error;
-    }
-    if (await this.release(name)) return result;
-    // The session ended while the batch was written: a retire may have run in between.
-    await this.retrying(() => this.take(name));
-    try {
-      await afterLoss();
-    } finally {
-      await this.release(name);
-    }
-    return result;
+  /** The lock of `table`, if it is a PII table. */
+  lockOf(table: string): WriteLock | undefined {
+    const name = this.names.get(table);
+    if (name === undefined) return undefined;
+    return { take: () => this.retrying(() => this.take(name)), release: () => this.release(name) };
   }
 
   private async take(name: string): Promise<void> {
@@ -61,7 +49,6 @@ export class WriteLocks {
     await getLock(session, name, Infinity);
   }
 
-  /** Releases the lock; false when it was no longer this session's (the session ended on the way). */
   private async release(name: string): Promise<boolean> {
     const session = this.session;
     if (!session) return false;
@@ -112,14 +99,24 @@ export class RunLocks {
   }
 }
 
-/** A dump's guard: run locks checked before each batch, PII batches under their write lock. */
+/** What a dump's writes are guarded by: the run locks, and the write locks of PII tables. */
+export interface WriteGuard {
+  /** Before each page is written: the run locks are still ours (taken again after a lost session). */
+  ensureRunLocks(): Promise<void>;
+  /** The write lock of a PII table; undefined for other tables (and dry runs). */
+  writeLock(table: string): WriteLock | undefined;
+}
+
+/** A dump's guard: run locks checked before each page, PII inserts under their write lock. */
 export class DumpGuard implements WriteGuard {
   constructor(private readonly run: RunLocks | undefined, private readonly writes: WriteLocks | undefined) {}
 
-  async around<T>(table: string, work: () => Promise<T>, afterLoss: () => Promise<void> = async () => undefined): Promise<T> {
+  async ensureRunLocks(): Promise<void> {
     await this.run?.ensure();
-    if (!this.writes?.covers(table)) return work();
-    return this.writes.holding(table, work, afterLoss);
+  }
+
+  writeLock(table: string): WriteLock | undefined {
+    return this.writes?.lockOf(table);
   }
 
   async release(): Promise<void> {

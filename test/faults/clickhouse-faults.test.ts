@@ -9,7 +9,8 @@ import { cliEnv, filledLms, jsonSummary } from '../support/scenario.js';
 import { assertExactlyOnce, logged } from './support.js';
 
 const OBJECTS = ['course_enrollment', 'user_profile'];
-const DUMP = ['dump', '--object', ...OBJECTS, '--batch-size', '250', '--sleep-time', '0.05', '--json'];
+// Inserts of two pages each: several inserts per object, each streamed over more than one read.
+const DUMP = ['dump', '--object', ...OBJECTS, '--batch-size', '250', '--insert-rows', '500', '--sleep-time', '0.05', '--json'];
 
 // Real faults on a ClickHouse 18.16 server of the test's own: killed, paused, or behind a proxy
 // that loses answers, cuts bodies and delivers late. After each: every row exactly once.
@@ -47,7 +48,7 @@ describe('exactly once under ClickHouse faults', () => {
       const result = await runAspects(DUMP, env);
       assert.equal(result.code, 0, result.stderr);
       assert.ok(proxy.played['drop-response'] >= 3, `only ${proxy.played['drop-response']} responses dropped`);
-      assert.match(result.stderr, /the answer to an insert into (course_enrollment|user_profile) was lost \(.*\); all 250 rows had landed/);
+      assert.match(result.stderr, /the answer to an insert into (course_enrollment|user_profile) was lost \(.*\); all \d+ rows had landed/);
       for (const table of OBJECTS) await assertExactlyOnce(sink, lms, table);
     });
   });
@@ -55,11 +56,11 @@ describe('exactly once under ClickHouse faults', () => {
   it('bodies cut at a row boundary, which ClickHouse stores in part: the rest is sent, not the whole', async () => {
     const cut = { mode: 'cut-request', bodyBytes: 6000, atLineEnd: true, upstream: 'end' } as const;
     await throughProxy(randomShareOfRequests(/INSERT INTO \S+course_enrollment/, 0.4, 9, cut), async (env, proxy, sink) => {
-      const result = await runAspects(['dump', '--object', 'course_enrollment', '--batch-size', '250', '--sleep-time', '0'], env);
+      const result = await runAspects(['dump', '--object', 'course_enrollment', '--batch-size', '250', '--insert-rows', '500', '--sleep-time', '0'], env);
       assert.equal(result.code, 0, result.stderr);
       assert.ok(proxy.played['cut-request'] >= 2, `only ${proxy.played['cut-request']} bodies cut`);
-      const partial = [...result.stderr.matchAll(/; (\d+) of 250 rows had landed\)/g)].map((match) => Number(match[1]));
-      assert.ok(partial.some((landed) => landed > 0 && landed < 250), `no partly stored batch seen: ${partial.join(', ')}`);
+      const partial = [...result.stderr.matchAll(/; (\d+) of (\d+) rows had landed\)/g)].map((match) => [Number(match[1]), Number(match[2])]);
+      assert.ok(partial.some(([landed = 0, total = 0]) => landed > 0 && landed < total), `no partly stored insert seen: ${partial.join('; ')}`);
       await assertExactlyOnce(sink, lms, 'course_enrollment');
     });
   });
@@ -67,7 +68,7 @@ describe('exactly once under ClickHouse faults', () => {
   it('requests delivered after the client gave up: late copies are found and removed', async () => {
     const late = { mode: 'delay-request', ms: 3500 } as const;
     await throughProxy(randomShareOfRequests(/INSERT INTO \S+course_enrollment/, 0.25, 3, late), async (env, proxy, sink) => {
-      const result = await runAspects(['dump', '--object', 'course_enrollment', '--batch-size', '500', '--sleep-time', '0'], env);
+      const result = await runAspects(['dump', '--object', 'course_enrollment', '--batch-size', '250', '--insert-rows', '500', '--sleep-time', '0'], env);
       assert.equal(result.code, 0, result.stderr);
       assert.ok(proxy.played['delay-request'] >= 1, 'no request delayed');
       await assertExactlyOnce(sink, lms, 'course_enrollment');

@@ -69,7 +69,8 @@ describe('honest outcomes when the ClickHouse target fails', () => {
     const sink: TestEventSink = await createTestEventSink();
     try {
       const env = cliEnv(lms, sink);
-      const run = startAspects(['dump', '--object', 'course_enrollment', '--batch-size', '300', '--sleep-time', '0.3'], env);
+      // An insert per page: ClickHouse would make the DROP wait for an insert under way.
+      const run = startAspects(['dump', '--object', 'course_enrollment', '--batch-size', '300', '--insert-rows', '300', '--sleep-time', '0.3'], env);
       await logged(run, /course_enrollment: batch 2,/);
       await clickHouseSql(sink.url, `DROP TABLE ${sink.database}.course_enrollment`);
       const failed = await run.done;
@@ -90,7 +91,8 @@ describe('honest outcomes when the ClickHouse target fails', () => {
     const sink: TestEventSink = await createTestEventSink();
     try {
       const env = cliEnv(lms, sink);
-      const run = startAspects(['dump', '--object', 'course_enrollment', '--batch-size', '300', '--sleep-time', '0.3'], env);
+      // An insert per page: ClickHouse would make the DROP wait for an insert under way.
+      const run = startAspects(['dump', '--object', 'course_enrollment', '--batch-size', '300', '--insert-rows', '300', '--sleep-time', '0.3'], env);
       await logged(run, /course_enrollment: batch 2,/);
       const ddl = eventSinkTables(sink.database).find((statement) => statement.includes('.course_enrollment (')) as string;
       await clickHouseSql(sink.url, `DROP TABLE ${sink.database}.course_enrollment`);
@@ -112,7 +114,7 @@ describe('honest outcomes when the ClickHouse target fails', () => {
     const proxy = await startHttpFaultProxy(Number(new URL(sink.url).port), everyNthRequest(/INSERT INTO/, 3, hang));
     try {
       const env = cliEnv(lms, sink, { ASPECTS_CLICKHOUSE_URL: `http://127.0.0.1:${proxy.port}` });
-      const run = startAspects(['dump', '--object', 'course_enrollment', '--batch-size', '300', '--sleep-time', '0', '--json'], env);
+      const run = startAspects(['dump', '--object', 'course_enrollment', '--batch-size', '300', '--insert-rows', '300', '--sleep-time', '0', '--json'], env);
       await until(() => proxy.played['delay-response'] === 1, run);
       run.kill('SIGINT');
       await logged(run, /SIGINT received; stopping after the current batch/);

@@ -7,7 +7,8 @@ import { parseMysqlUrl } from '../../src/config/urls.js';
 import { openLmsDatabase, type LmsDatabase } from '../../src/lms/database.js';
 import { readPage } from '../../src/lms/keyset.js';
 import { loadReferences } from '../../src/lms/references.js';
-import { encodeBatch, encodeStamped, insertColumns, newStamp, shapeRow, withStampColumns } from '../../src/pipeline/shape.js';
+import { encodeBatch, encodeStamped, insertColumns, shapeRow, withStampColumns } from '../../src/pipeline/shape.js';
+import { newInsertStamp, rowStamp } from '../../src/pipeline/stamp.js';
 import { courseBlocks } from '../../src/sinks/course_blocks.js';
 import { structureFromDocument } from '../../src/structure/modulestore.js';
 import { SINKS } from '../../src/sinks/index.js';
@@ -54,7 +55,7 @@ describe('rows fit the real Aspects schema on a modern ClickHouse (chdb)', () =>
     const references = await loadReferences(['tagTree', 'objectTags'], db);
     const course = 'course-v1:OpenedX+DemoX+DemoCourse';
     const cells = courseBlocks.rowsOf(course, structureFromDocument(demoStructureDocument()), references);
-    const stamp = newStamp('2024-05-01 12:34:56.789012+00:00');
+    const stamp = rowStamp(course, 'abcdef012345678', newInsertStamp('2024-05-01 12:34:56.789012+00:00'));
     const csv = Buffer.concat(encodeStamped(cells.map((row) => ({ cells: row, stamp })))).toString('utf8');
     const columns = withStampColumns(courseBlocks.columns).map((name) => `\`${name}\``).join(', ');
     session.query(`INSERT INTO event_sink.course_blocks (${columns}) FORMAT CSV\n${csv}`);
@@ -72,7 +73,7 @@ describe('rows fit the real Aspects schema on a modern ClickHouse (chdb)', () =>
   for (const sink of SINKS) {
     it(`${sink.name}: every row loads into the real column types and reads back unchanged`, async () => {
       const references = await loadReferences(sink.references ?? [], db);
-      const rows = (await readPage(db, sink.source, {}, undefined, 100_000)).map((row) => shapeRow(sink, row, references));
+      const rows = (await readPage(db, sink.source, {}, {}, 100_000)).map((row) => shapeRow(sink, row, references));
       const csv = Buffer.concat(encodeBatch(rows)).toString('utf8');
       session.query(`INSERT INTO event_sink.${sink.table} (${insertColumns(sink).map((name) => `\`${name}\``).join(', ')}) FORMAT CSV\n${csv}`);
       const stored = session.query(`SELECT * FROM event_sink.${sink.table}`, 'JSONEachRow')

@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Readable } from 'node:stream';
 import { ServerTarget } from '../../src/clickhouse/server.js';
 import { ClickHouseFailure, type ClickHouseTarget, type InsertOptions, type TableName } from '../../src/clickhouse/target.js';
 import { bare, quoted } from '../../src/format/cell.js';
-import { BY_DUMP_ID, ExactlyOnceWriter, InsertFailed, prepareInsert } from '../../src/pipeline/exactly-once.js';
-import { newStamp, type StampedRow } from '../../src/pipeline/shape.js';
-import { createTestEventSink, type TestEventSink } from '../support/clickhouse.js';
+import { BY_DUMP_ID, ExactlyOnceWriter, HeldRows, InsertFailed, planInsert } from '../../src/pipeline/exactly-once.js';
+import { encodeShaped, type ShapedRow, type StampedRow } from '../../src/pipeline/shape.js';
+import { TableWriter } from '../../src/pipeline/table-writer.js';
+import { newInsertStamp, rowStamp, STORED_IDENTITY } from '../../src/pipeline/stamp.js';
+import { clickHouseSql, createTestEventSink, type TestEventSink } from '../support/clickhouse.js';
 
 /** What the faulty target does with one insert call. */
 type Action =
@@ -20,6 +23,7 @@ type Action =
 /** The real server, with each insert call played as the script says (deterministic faults). */
 class ScriptedTarget implements ClickHouseTarget {
   readonly description = 'scripted';
+  readonly maxInsertBytes = Number.POSITIVE_INFINITY;
   readonly bodies: string[][] = [];
   private late: string[] | undefined;
 
@@ -30,8 +34,10 @@ class ScriptedTarget implements ClickHouseTarget {
   command = (sql: string) => this.real.command(sql);
   close = () => this.real.close();
 
-  async insertCsv(into: TableName, columns: readonly string[], csv: readonly Buffer[], options?: InsertOptions): Promise<void> {
-    const lines = Buffer.concat(csv).toString('utf8').split('\r\n').filter(Boolean);
+  async insertCsv(into: TableName, columns: readonly string[], csv: readonly Buffer[] | Readable, options?: InsertOptions): Promise<void> {
+    const pieces: Buffer[] = [];
+    for await (const piece of csv instanceof Readable ? csv : Readable.from(csv)) pieces.push(piece as Buffer);
+    const lines = Buffer.concat(pieces).toString('utf8').split('\r\n').filter(Boolean);
     this.bodies.push(lines);
     const action = this.script.shift() ?? 'pass';
     const send = (rows: readonly string[]) => this.real.insertCsv(into, columns, [Buffer.from(rows.map((row) => `${row}\r\n`).join(''))], options);
@@ -48,12 +54,13 @@ class ScriptedTarget implements ClickHouseTarget {
 
 const COLUMNS = ['id', 'course_key', 'created', 'is_active', 'mode', 'username', 'user_id', 'dump_id', 'time_last_dumped'];
 
-/** `count` enrollment rows with their own dump_ids and one time_last_dumped. */
+/** `count` enrollment rows of one insert stamped `time`. */
 function enrollmentRows(count: number, time: string): StampedRow[] {
+  const stamp = newInsertStamp(time);
   return Array.from({ length: count }, (_, index) => ({
     cells: [bare(String(index + 1)), quoted('course-v1:OrgX+C1+R1'), quoted('2024-01-01T00:00:00Z'), bare('True'), quoted('audit'),
       quoted(`learner_${index + 1}`), bare(String(index + 1))],
-    stamp: newStamp(time),
+    stamp: rowStamp(index + 1, '0123456789abcde', stamp),
   }));
 }
 
@@ -79,8 +86,8 @@ describe('exactly-once inserts', () => {
     notes.length = 0;
     retries.length = 0;
     const target = new ScriptedTarget(real, script);
-    const insert = prepareInsert({ database: sink.database, table: 'course_enrollment' }, COLUMNS, enrollmentRows(200, time), BY_DUMP_ID);
-    await new ExactlyOnceWriter(target, policy).write(insert, listener);
+    const plan = planInsert({ database: sink.database, table: 'course_enrollment' }, COLUMNS, STORED_IDENTITY, time);
+    await new ExactlyOnceWriter(target, policy).write(plan, new HeldRows(enrollmentRows(200, time), BY_DUMP_ID), listener);
     return target;
   }
 
@@ -125,5 +132,86 @@ describe('exactly-once inserts', () => {
     await assertOnceEach('2024-05-01 00:00:04+00:00');
     assert.deepEqual(target.bodies.map((body) => body.length), [200, 200, 200]);
     assert.ok(notes.some((note) => /^200 rows of an insert into course_enrollment were stored twice by a late attempt; deleting the copies and writing them once$/.test(note)), notes.join('\n'));
+  });
+});
+
+// The long inserts of the pipeline: pages streamed into one insert; after a failure the missing
+// rows are made again from the source (here a table in memory standing for MySQL).
+describe('streamed inserts', () => {
+  let sink: TestEventSink;
+  let real: ClickHouseTarget;
+  const notes: string[] = [];
+  const listener = { retrying: () => undefined, note: (text: string) => notes.push(text) };
+  const policy = { budgetMs: 20_000, baseDelayMs: 10, maxDelayMs: 50 };
+  before(async () => {
+    sink = await createTestEventSink();
+    real = new ServerTarget({ url: sink.url, username: 'default', password: '', database: sink.database, timeoutSeconds: 30 });
+  });
+  after(async () => {
+    await real.close();
+    await sink.drop();
+  });
+
+  /** Enrollment rows 1..count as the source holds them. */
+  const source = new Map(Array.from({ length: 300 }, (_, index) => [index + 1, enrollmentRows(300, 'unused')[index]?.cells ?? []]));
+  const shaped = (key: number): ShapedRow => ({ key, cells: source.get(key) ?? [], cursor: null, fingerprint: '0123456789abcde' });
+
+  /** Streams three pages of 100 rows through the script; returns what the insert reported as stored. */
+  async function stream(script: Action[], gone: readonly number[] = []): Promise<{ target: ScriptedTarget; stored: number; table: string }> {
+    notes.length = 0;
+    const table = 'course_enrollment';
+    await clickHouseSql(sink.url, `TRUNCATE TABLE ${sink.database}.${table}`);
+    const target = new ScriptedTarget(real, script);
+    let stored = -1;
+    const writer = new TableWriter({
+      writer: new ExactlyOnceWriter(target, policy), into: { database: sink.database, table }, columns: COLUMNS, listener, keysPerRead: 64,
+      bounds: { rows: 1000, bytes: 1 << 30, seconds: 600 },
+      remake: async (keys, stamp) => {
+        const made = keys.filter((key) => !gone.includes(key as number)).map((key) => shaped(key as number));
+        return { pieces: encodeShaped(made, stamp), made: made.map((row) => row.key) };
+      },
+      committed: async (rows) => { stored = rows; },
+      lockLost: async () => undefined,
+    });
+    for (const first of [1, 101, 201]) {
+      const rows = Array.from({ length: 100 }, (_, index) => shaped(first + index));
+      const stamp = await writer.stamp();
+      await writer.push(encodeShaped(rows, stamp), rows.map((row) => row.key), first + 99);
+    }
+    await writer.flush();
+    return { target, stored, table };
+  }
+
+  async function storedOnce(table: string, expected: number): Promise<void> {
+    const [row] = await sink.rows(`SELECT count() AS rows, uniqExact(id) AS ids, uniqExact(${STORED_IDENTITY}) AS identities FROM ${sink.database}.${table}`);
+    assert.deepEqual([Number(row?.rows), Number(row?.ids), Number(row?.identities)], [expected, expected, expected]);
+  }
+
+  it('three pages in one insert, cut after 130 rows landed: only the other 170 are made again and sent', async () => {
+    const { target, stored, table } = await stream([{ partial: 130, transient: true }]);
+    assert.deepEqual(target.bodies.map((body) => body.length), [300, 170]);
+    assert.equal(stored, 300);
+    await storedOnce(table, 300);
+  });
+
+  it('a row gone from the source before the resend is left out, and not counted as stored', async () => {
+    const { target, stored, table } = await stream([{ partial: 10, transient: true }], [250, 251]);
+    assert.deepEqual(target.bodies.map((body) => body.length), [300, 288]);
+    assert.equal(stored, 298);
+    await storedOnce(table, 298);
+  });
+
+  it('the answer lost after everything landed: nothing is made again', async () => {
+    const { target, stored, table } = await stream(['lost-answer']);
+    assert.deepEqual(target.bodies.map((body) => body.length), [300]);
+    assert.equal(stored, 300);
+    assert.match(notes.join('\n'), /all 300 rows had landed/);
+    await storedOnce(table, 300);
+  });
+
+  it('an attempt delivered late, after its resend: the doubled rows are deleted and written once', async () => {
+    const { stored, table } = await stream(['deliver-late']);
+    assert.equal(stored, 300);
+    await storedOnce(table, 300);
   });
 });

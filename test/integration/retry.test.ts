@@ -26,11 +26,12 @@ describe('transient failures are retried with the same rows', () => {
     await sink.drop();
   }
 
+  // --insert-rows as small as a page: several inserts, so the second can be the one that fails.
   it('a ClickHouse insert whose connection is reset is sent again and lands once', async () => {
     const port = await withProxy(Number(new URL(process.env.ASPECTS_TEST_CLICKHOUSE_URL as string).port), 'INSERT', 2);
     try {
       const env = cliEnv(lms, sink, { ASPECTS_CLICKHOUSE_URL: `http://127.0.0.1:${port}` });
-      const result = await runAspects(['dump', '--object', 'user_profile', '--batch-size', '50', '--sleep-time', '0', '--force'], env);
+      const result = await runAspects(['dump', '--object', 'user_profile', '--batch-size', '50', '--insert-rows', '50', '--sleep-time', '0', '--force'], env);
       assert.equal(result.code, 0, result.stderr);
       assert.equal(proxy?.cuts, 1);
       assert.match(result.stderr, /user_profile: attempt 1 failed \(ClickHouse insert: .*\); retrying in/);
@@ -76,7 +77,7 @@ describe('transient failures are retried with the same rows', () => {
     proxy = await startFaultProxy(chPort, (chunk) => (chunk.includes('INSERT') && ++inserts >= 2 ? 'reset' : undefined));
     try {
       const env = cliEnv(lms, sink, { ASPECTS_CLICKHOUSE_URL: `http://127.0.0.1:${proxy.port}` });
-      const result = await runAspects(['dump', '--object', 'course_enrollment', '--batch-size', '30', '--sleep-time', '0', '--retries', '2', '--force'], env);
+      const result = await runAspects(['dump', '--object', 'course_enrollment', '--batch-size', '30', '--insert-rows', '30', '--sleep-time', '0', '--retries', '2', '--force'], env);
       assert.equal(result.code, 1);
       assert.equal(proxy.cuts, 3);
       assert.match(result.stderr, /course_enrollment failed: .*course_enrollment is complete up to pk 30; resume with the same options and --object course_enrollment --start-pk 30/);

@@ -1,0 +1,131 @@
+import { DataError, messageOf } from '../errors.js';
+import type { LmsDatabase, SourceRow } from '../lms/database.js';
+import { KEY_FIELD, readKeys, readPage, type Key, type PageBounds, type RowFilter, type SelectFields } from '../lms/keyset.js';
+import type { References } from '../lms/references.js';
+import type { Sink } from '../sinks/types.js';
+import type { ComparedPage, Fingerprinted } from './compare.js';
+import type { Decision } from './decision.js';
+import { FINGERPRINT_FIELD } from './fingerprint.js';
+import type { Incremental } from './incremental.js';
+import { shapeRow, type ShapedRow } from './shape.js';
+import type { Unit } from './units.js';
+
+/** One row's decision. */
+export interface Decided {
+  readonly key: Key;
+  readonly decision: Decision;
+}
+
+/** A page read and decided, ready to be written in its turn. */
+export interface DecidedPage {
+  /** Rows read from MySQL for the decisions (probe rows, or full rows). */
+  readonly read: number;
+  /** Every row's decision, in key order. */
+  readonly decided: readonly Decided[];
+  /** The rows to write (their decision says dump), shaped, in key order. */
+  readonly rows: readonly ShapedRow[];
+  /** The page's last key: the unit is complete up to here once these rows are written. */
+  readonly lastKey: Key;
+}
+
+/** How rows are found to be out of date from fingerprints alone, before any is read in full. */
+export interface Probe {
+  /** The select list of a probe read: fingerprint and ClickHouse key field. */
+  readonly fields: SelectFields;
+  /** Whether the ClickHouse key is the MySQL key, so a page is a range of keys on both sides. */
+  readonly ranged: boolean;
+  decide(page: ComparedPage): Promise<Decision[]>;
+}
+
+/** What reading and deciding pages needs. */
+export interface PageReader {
+  readonly sink: Sink;
+  readonly filter: RowFilter;
+  readonly pageSize: number;
+  readonly references: References;
+  readonly incremental: Incremental;
+  /** The select list of a full read. */
+  readonly fields: SelectFields;
+  readonly probe?: Probe;
+  /** Runs a MySQL read with the run's retries. */
+  read(query: (db: LmsDatabase) => Promise<SourceRow[]>): Promise<SourceRow[]>;
+  /** Runs a ClickHouse lookup with the run's retries. */
+  lookUp<T>(operation: () => Promise<T>): Promise<T>;
+  /** Waits the pause between two reads of a lane. */
+  pace(): Promise<void>;
+}
+
+/** Full rows: every row read, shaped and decided. */
+async function fullPage(reader: PageReader, bounds: PageBounds): Promise<DecidedPage | undefined> {
+  const { sink, filter, pageSize, fields } = reader;
+  const rows = await reader.read((db) => readPage(db, sink.source, filter, bounds, pageSize, fields));
+  if (rows.length === 0) return undefined;
+  const shaped = rows.map((row) => shapeRow(sink, row, reader.references));
+  const decisions = await reader.lookUp(() => reader.incremental.decide(shaped));
+  const decided = shaped.map((row, index) => ({ key: row.key, decision: decisions[index] as Decision }));
+  return { read: rows.length, decided, rows: shaped.filter((_, index) => decisions[index]?.dump), lastKey: (shaped[shaped.length - 1] as ShapedRow).key };
+}
+
+/** A probe row's key, ClickHouse key (formatted as the column is) and fingerprint. */
+function probed(sink: Sink, row: SourceRow): Fingerprinted & { readonly key: Key } {
+  const key = sink.source.keyType === 'integer' ? Number(row[KEY_FIELD]) : String(row[KEY_FIELD]);
+  const column = sink.columns.find((each) => each.name === sink.incremental.targetKey);
+  try {
+    const keyText = column && typeof column.source === 'string' ? column.format(row[column.source]).text : String(key);
+    return { key, keyText, fingerprint: String(row[FINGERPRINT_FIELD]) };
+  } catch (error) {
+    throw new DataError(`${sink.name} pk ${key}, column ${column?.name}: ${messageOf(error)}`);
+  }
+}
+
+/** Fingerprints first; only the rows whose fingerprint differs are read in full. */
+async function probePage(reader: PageReader, probe: Probe, bounds: PageBounds): Promise<DecidedPage | undefined> {
+  const { sink, filter, pageSize } = reader;
+  const rows = await reader.read((db) => readPage(db, sink.source, filter, bounds, pageSize, probe.fields));
+  if (rows.length === 0) return undefined;
+  const keys = rows.map((row) => probed(sink, row));
+  const range = probe.ranged ? { keyRange: [(keys[0] as { key: Key }).key, (keys[keys.length - 1] as { key: Key }).key] as const } : {};
+  const decisions = await reader.lookUp(() => probe.decide({ rows: keys, ...range }));
+  const wanted = keys.filter((_, index) => decisions[index]?.dump).map((row) => row.key);
+  const full = await reader.read((db) => readKeys(db, sink.source, filter, wanted, reader.fields));
+  const shaped = full.map((row) => shapeRow(sink, row, reader.references));
+  const present = new Set(shaped.map((row) => row.key));
+  // A row deleted between the two reads has nothing to write and no decision.
+  const decided = keys.map((row, index) => ({ key: row.key, decision: decisions[index] as Decision }))
+    .filter((entry) => !entry.decision.dump || present.has(entry.key));
+  return { read: rows.length, decided, rows: shaped, lastKey: (keys[keys.length - 1] as { key: Key }).key };
+}
+
+/** The pages of one unit, read and decided one after the other (paced). */
+async function* decidedPages(reader: PageReader, unit: Unit): AsyncGenerator<DecidedPage> {
+  let after = unit.bounds.after;
+  for (;;) {
+    await reader.pace();
+    const bounds = { after, upTo: unit.bounds.upTo };
+    const page = reader.probe ? await probePage(reader, reader.probe, bounds) : await fullPage(reader, bounds);
+    if (!page) return;
+    yield page;
+    if (page.read < reader.pageSize) return;
+    after = page.lastKey;
+  }
+}
+
+/**
+ * The unit's decided pages, each next one read while the current one is being written (one
+ * page ahead).
+ */
+export async function* unitPages(reader: PageReader, unit: Unit): AsyncGenerator<DecidedPage> {
+  const pages = decidedPages(reader, unit);
+  let next = pages.next();
+  try {
+    for (;;) {
+      const current = await next;
+      if (current.done) return;
+      next = pages.next();
+      yield current.value;
+    }
+  } finally {
+    // Stopped early: the page read ahead is dropped, and a failure of it was already reported or is moot.
+    next.catch(() => undefined);
+  }
+}
