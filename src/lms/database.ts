@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { createConnection, createPool, type Connection, type ConnectionOptions, type Pool, type RowDataPacket } from 'mysql2/promise';
 import type { MysqlLocation } from '../config/urls.js';
 import { RuntimeFailure, messageOf } from '../errors.js';
@@ -13,6 +14,31 @@ export interface LmsDatabase {
   /** Runs one parameterised SELECT. */
   select(sql: string, params: readonly unknown[]): Promise<SourceRow[]>;
   close(): Promise<void>;
+}
+
+/** The LMS database as the dump reads it: also row by row, without keeping the rows. */
+export interface LmsReader extends LmsDatabase {
+  /** Runs one parameterised SELECT, handing each row to `each` as it arrives; resolves with the row count. */
+  each(sql: string, params: readonly unknown[], each: (row: SourceRow) => void): Promise<number>;
+}
+
+/** Streams a query's rows into `each`; a row `each` throws on fails the whole query (the rest is read and dropped). */
+function streamRows(query: EventEmitter, each: (row: SourceRow) => void): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let count = 0;
+    let failure: { readonly error: unknown } | undefined;
+    query.on('result', (row: SourceRow) => {
+      if (failure) return;
+      try {
+        each(row);
+        count += 1;
+      } catch (error) {
+        failure = { error };
+      }
+    });
+    query.once('error', reject);
+    query.once('end', () => (failure ? reject(failure.error) : resolve(count)));
+  });
 }
 
 /** How every connection to the LMS database is made: text datetimes (no time-zone shifts), utf8mb4. */
@@ -32,20 +58,24 @@ function connectionOptions(location: MysqlLocation): ConnectionOptions {
   };
 }
 
+/** Connections of the pool: the lanes of a dump, the run lock's checks and the retirement watch. */
+const POOL_CONNECTIONS = 4;
+
 /** Opens a small pool on the LMS database. */
-export function openLmsDatabase(location: MysqlLocation): LmsDatabase {
-  const pool: Pool = createPool({ ...connectionOptions(location), connectionLimit: 2 });
+export function openLmsDatabase(location: MysqlLocation): LmsReader {
+  const pool: Pool = createPool({ ...connectionOptions(location), connectionLimit: POOL_CONNECTIONS });
   return {
     async select(sql, params) {
       const [rows] = await pool.query<RowDataPacket[]>(sql, params as unknown[]);
       return rows as SourceRow[];
     },
+    each: (sql, params, each) => streamRows(pool.pool.query(sql, params as unknown[]) as unknown as EventEmitter, each),
     close: () => pool.end(),
   };
 }
 
 /** Opens the LMS database and checks it answers (retrying, when asked); a failure names where it tried (never the password). */
-export async function connectLmsDatabase(location: MysqlLocation, retry?: ConnectRetry): Promise<LmsDatabase> {
+export async function connectLmsDatabase(location: MysqlLocation, retry?: ConnectRetry): Promise<LmsReader> {
   const lms = openLmsDatabase(location);
   try {
     await connecting(() => lms.select('SELECT 1', []), isTransientMysqlError, retry);

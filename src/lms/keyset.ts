@@ -76,25 +76,35 @@ export async function keySpan(db: LmsDatabase, source: SourceSpec, filter: RowFi
   return { rows: Number(row?.n ?? 0), first: typed(row?.first), last: typed(row?.last) };
 }
 
+/** A query and its parameters. */
+export type Query = readonly [sql: string, params: readonly unknown[]];
+
 /**
  * One page of rows within `bounds` in key order: WHERE key > ? AND key <= ? ORDER BY key LIMIT ?.
  * Never OFFSET, so each page costs the same however deep the table is. `fields` defaults to
  * the source's own select list.
  */
-export async function readPage(
-  db: LmsDatabase, source: SourceSpec, filter: RowFilter, bounds: PageBounds, size: number, fields: SelectFields = source.fields,
-): Promise<SourceRow[]> {
+export function pageQuery(source: SourceSpec, filter: RowFilter, bounds: PageBounds, size: number, fields: SelectFields = source.fields): Query {
   const [where, params] = whereClause(source, filter, bounds);
-  const sql = `SELECT ${selectList(source, fields)} FROM ${source.from}${where} ORDER BY ${source.key} LIMIT ?`;
-  return db.select(sql, [...params, size]);
+  return [`SELECT ${selectList(source, fields)} FROM ${source.from}${where} ORDER BY ${source.key} LIMIT ?`, [...params, size]];
 }
 
 /** The rows with these keys (that the filter still selects), in key order. */
-export async function readKeys(
-  db: LmsDatabase, source: SourceSpec, filter: RowFilter, keys: readonly Key[], fields: SelectFields = source.fields,
-): Promise<SourceRow[]> {
-  if (keys.length === 0) return [];
+export function keysQuery(source: SourceSpec, filter: RowFilter, keys: readonly Key[], fields: SelectFields = source.fields): Query {
   const [where, params] = whereClause(source, filter);
-  const sql = `SELECT ${selectList(source, fields)} FROM ${source.from}${where}${where ? ' AND' : ' WHERE'} ${source.key} IN (?) ORDER BY ${source.key}`;
-  return db.select(sql, [...params, keys]);
+  return [`SELECT ${selectList(source, fields)} FROM ${source.from}${where}${where ? ' AND' : ' WHERE'} ${source.key} IN (?) ORDER BY ${source.key}`, [...params, keys]];
+}
+
+/** An aggregate (`select`) over the filter's rows within `bounds`, less those `extra` excludes. */
+export function summaryQuery(source: SourceSpec, filter: RowFilter, bounds: PageBounds, select: string, extra?: readonly [string, unknown]): Query {
+  const [where, params] = whereClause(source, filter, bounds);
+  if (!extra) return [`SELECT ${select} FROM ${source.from}${where}`, params];
+  return [`SELECT ${select} FROM ${source.from}${where}${where ? ' AND' : ' WHERE'} ${extra[0]}`, [...params, extra[1]]];
+}
+
+/** One page of rows (see pageQuery), read whole. */
+export function readPage(
+  db: LmsDatabase, source: SourceSpec, filter: RowFilter, bounds: PageBounds, size: number, fields: SelectFields = source.fields,
+): Promise<SourceRow[]> {
+  return db.select(...pageQuery(source, filter, bounds, size, fields));
 }

@@ -1,4 +1,3 @@
-import { createClient } from 'redis';
 import { UsageError } from '../errors.js';
 import { pyFloat, type PythonJsonValue } from '../format/python-json.js';
 import { kafkaBusProbe, type KafkaBusOptions } from './kafka-bus.js';
@@ -44,6 +43,8 @@ function pairs(reply: unknown): Record<string, unknown> {
 
 async function redisClient(url: string | undefined) {
   if (!url) throw new UsageError('this backend reads Redis: pass --redis-url or set ASPECTS_MONITOR_REDIS_URL');
+  // Loaded here, not at start-up: the Redis client is some 650 modules every other command would pay for.
+  const { createClient } = await import('redis');
   const client = createClient({ url });
   client.on('error', () => undefined);
   await client.connect();

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin, type SASLOptions } from 'kafkajs';
+import type { Admin, SASLOptions } from 'kafkajs';
 import { RuntimeFailure, messageOf } from '../errors.js';
 import type { BackendProbe } from './backends.js';
 
@@ -24,7 +24,9 @@ function partitionLag(high: number, low: number, committed: number): number {
 }
 
 /** Fails in seconds on an unreachable broker (kafkajs would retry for about a minute), and prints nothing itself. */
-function adminClient(options: KafkaBusOptions): Admin {
+async function adminClient(options: KafkaBusOptions): Promise<Admin> {
+  // Loaded here, not at start-up: every other command would pay for kafkajs' modules.
+  const { Kafka, logLevel } = await import('kafkajs');
   // kafkajs types each mechanism apart; all three take this same shape.
   const sasl = options.sasl && ({ ...options.sasl } as SASLOptions);
   return new Kafka({
@@ -37,7 +39,7 @@ function adminClient(options: KafkaBusOptions): Admin {
 /** The event bus on Kafka: per partition, how far the consumer group's committed offset is behind the high watermark. */
 export async function kafkaBusProbe(options: KafkaBusOptions): Promise<BackendProbe> {
   const where = `Kafka ${options.brokers.join(',')}`;
-  const admin = adminClient(options);
+  const admin = await adminClient(options);
   try {
     await admin.connect();
   } catch (error) {

@@ -1,14 +1,15 @@
 import type { TableName } from '../clickhouse/target.js';
-import type { LmsDatabase, SourceRow } from '../lms/database.js';
-import { readKeys, type Key, type RowFilter, type SelectFields } from '../lms/keyset.js';
+import type { SourceRow } from '../lms/database.js';
+import { keysQuery, type Key, type Query, type RowFilter, type SelectFields } from '../lms/keyset.js';
 import type { References } from '../lms/references.js';
 import type { Sink } from '../sinks/types.js';
 import type { CourseStructure } from '../structure/types.js';
 import { groupWithChildren } from './children.js';
-import { BY_DUMP_ID, HeldRows, InsertFailed, byDumpIdAnd, planInsert, type ExactlyOnceWriter, type InsertListener, type RowIdentity } from './exactly-once.js';
+import { HeldRows, InsertFailed, planInsert, type ExactlyOnceWriter, type InsertListener } from './exactly-once.js';
 import type { Progress } from './progress.js';
-import { encodeShaped, insertColumns, shapeRow, stamped, targetKeyOf, withStampColumns, type ShapedRow, type StampedRow } from './shape.js';
-import { newInsertStamp, type InsertStamp } from './stamp.js';
+import { encodeRows, insertColumns, withStampColumns, type HeldRow, type PageRow } from './shape.js';
+import { STORED_IDENTITY, childIdentitySql, newInsertStamp, rowStamp, type InsertStamp } from './stamp.js';
+import type { WrittenRow } from './table-witness.js';
 import type { FailedBatch } from './summary.js';
 import { TableWriter, type InsertBounds } from './table-writer.js';
 import { failedBatch } from './resume.js';
@@ -19,7 +20,7 @@ export interface Destination {
   /** Before a page's rows are checked against retirements: takes a PII table's write lock. */
   hold(): Promise<void>;
   /** Writes the rows; everything up to `mark` is complete once they are stored. */
-  write(rows: readonly ShapedRow[], mark: Key | undefined): Promise<void>;
+  write(rows: readonly PageRow[], mark: Key | undefined): Promise<void>;
   /** Completes what is under way. */
   flush(): Promise<void>;
   /** The batch an insert failure cut short, for the summary. */
@@ -38,12 +39,14 @@ export interface DestinationContext {
   readonly pageSize: number;
   /** Undefined for a dry run. */
   readonly writer?: ExactlyOnceWriter;
-  /** Runs a MySQL read with the run's retries. */
-  read(query: (db: LmsDatabase) => Promise<SourceRow[]>): Promise<SourceRow[]>;
+  /** Runs a MySQL read with the run's retries, each row handed to `each` (`restart` before a retry). */
+  read(query: Query, each: (row: SourceRow) => void, restart: () => void): Promise<void>;
+  /** Shapes a source row of a full read. */
+  shape(row: SourceRow): PageRow;
   /** Whether a row belongs to a user the LMS has retired. */
-  retired(row: ShapedRow): boolean;
+  retired(row: PageRow): boolean;
   /** Notes the first insert into a table (to notice later that it was dropped). */
-  firstInsert(into: TableName, columns: readonly string[], first: StampedRow): Promise<void>;
+  firstInsert(into: TableName, first: WrittenRow): Promise<void>;
 }
 
 /** What a PII table's writes do around its write lock. */
@@ -68,7 +71,7 @@ export class StreamedRows implements Destination {
       remake: (keys, stamp) => this.remake(keys, stamp),
       committed: async (rows, mark, first) => {
         context.progress.stored(sink.table, rows, mark);
-        if (first) await context.firstInsert(into, insertColumns(sink), first);
+        if (first) await context.firstInsert(into, first);
       },
     });
   }
@@ -78,10 +81,12 @@ export class StreamedRows implements Destination {
     return this.table.hold();
   }
 
-  async write(rows: readonly ShapedRow[], mark: Key | undefined): Promise<void> {
+  async write(rows: readonly PageRow[], mark: Key | undefined): Promise<void> {
     if (rows.length === 0) return this.table.push([], [], mark);
     const stamp = await this.table.stamp();
-    await this.table.push(encodeShaped(rows, stamp), rows.map((row) => row.key), mark, stamped(rows[0] as ShapedRow, stamp));
+    const first = rows[0] as PageRow;
+    const written = { column: this.context.sink.incremental.targetKey, value: first.keyText, stamp: rowStamp(first.key, first.fingerprint, stamp) };
+    await this.table.push(encodeRows(rows, stamp), rows.map((row) => row.key), mark, written);
   }
 
   flush(): Promise<void> {
@@ -94,10 +99,11 @@ export class StreamedRows implements Destination {
 
   /** The rows of these keys as MySQL holds them now, for a resend: users retired since are left out. */
   private async remake(keys: readonly Key[], stamp: InsertStamp): Promise<{ pieces: Buffer[]; made: readonly Key[] }> {
-    const { sink, filter, fields, references } = this.context;
-    const rows = await this.context.read((db) => readKeys(db, sink.source, filter, keys, fields));
-    const shaped = rows.map((row) => shapeRow(sink, row, references)).filter((row) => !this.context.retired(row));
-    return { pieces: encodeShaped(shaped, stamp), made: shaped.map((row) => row.key) };
+    const { sink, filter, fields } = this.context;
+    let rows: PageRow[] = [];
+    await this.context.read(keysQuery(sink.source, filter, keys, fields), (row) => rows.push(this.context.shape(row)), () => { rows = []; });
+    const kept = rows.filter((row) => !this.context.retired(row));
+    return { pieces: encodeRows(kept, stamp), made: kept.map((row) => row.key) };
   }
 }
 
@@ -107,7 +113,7 @@ export class CountedRows implements Destination {
 
   async hold(): Promise<void> {}
 
-  async write(rows: readonly ShapedRow[], mark: Key | undefined): Promise<void> {
+  async write(rows: readonly PageRow[], mark: Key | undefined): Promise<void> {
     this.progress.stored(this.table, rows.length, mark);
   }
 
@@ -131,28 +137,34 @@ export class NestedRows implements Destination {
 
   async hold(): Promise<void> {}
 
-  async write(rows: readonly ShapedRow[], mark: Key | undefined): Promise<void> {
+  async write(rows: readonly PageRow[], mark: Key | undefined): Promise<void> {
     const { sink, references, pageSize, progress } = this.context;
     this.page = { rows: rows.length, stored: 0 };
-    const structures = rows.length > 0 ? await this.structuresOf(rows.map((row) => targetKeyOf(sink, row))) : new Map<string, CourseStructure>();
+    const structures = rows.length > 0 ? await this.structuresOf(rows.map((row) => row.keyText)) : new Map<string, CourseStructure>();
     const children = sink.children ?? [];
-    for (const group of groupWithChildren(rows, (row) => targetKeyOf(sink, row), children, structures, references, newInsertStamp, pageSize)) {
+    for (const group of groupWithChildren(rows, children, structures, references, newInsertStamp, pageSize)) {
       for (const [index, child] of children.entries()) {
-        await this.insert(child.table, withStampColumns(child.columns), group.children[index] as StampedRow[], byDumpIdAnd(child.rowKey, child.columns.indexOf(child.rowKey)), group.stamp);
+        await this.insert(child.table, withStampColumns(child.columns), group.children[index] as HeldRow[], childIdentitySql(child.rowKey), group.stamp);
       }
-      await this.insert(sink.table, insertColumns(sink), group.parents, BY_DUMP_ID, group.stamp);
+      await this.insert(sink.table, insertColumns(sink), group.parents, STORED_IDENTITY, group.stamp);
     }
     progress.stored(sink.table, 0, mark);
   }
 
-  private async insert(table: string, columns: readonly string[], rows: readonly StampedRow[], identity: RowIdentity, stamp: InsertStamp): Promise<void> {
+  private async insert(table: string, columns: readonly string[], rows: readonly HeldRow[], identitySql: string, stamp: InsertStamp): Promise<void> {
     const { writer, database, progress, listener, sink } = this.context;
     if (rows.length === 0) return;
     const into = { database, table };
-    if (writer) await writer.write(planInsert(into, columns, identity.sql, stamp.timeLastDumped), new HeldRows(rows, identity), listener);
+    if (writer) await writer.write(planInsert(into, columns, identitySql, stamp.timeLastDumped), new HeldRows(rows), listener);
     progress.stored(table, rows.length);
     if (table === sink.table) this.page.stored += rows.length;
-    if (writer) await this.context.firstInsert(into, columns, rows[0] as StampedRow);
+    if (writer) await this.context.firstInsert(into, this.writtenRow(table, rows[0] as HeldRow));
+  }
+
+  /** A held row of `table` as the table witness finds it again: by its key column's value. */
+  private writtenRow(table: string, row: HeldRow): WrittenRow {
+    const child = this.context.sink.children?.find((each) => each.table === table);
+    return { column: child?.rowKey ?? this.context.sink.incremental.targetKey, value: row.keyText, stamp: row.stamp };
   }
 
   async flush(): Promise<void> {}

@@ -7,8 +7,7 @@ import { chunks } from '../retire/delete.js';
 import { InsertBody } from './insert-body.js';
 import { pause } from './pacing.js';
 import { RetryBudget, withRetry, type RetryPolicy } from './retry.js';
-import { encodeStamped, type StampedRow } from './shape.js';
-import { STORED_IDENTITY, identityOfDumpId } from './stamp.js';
+import { encodeHeld, type HeldRow } from './shape.js';
 
 /**
  * Exactly-once inserts. An insert has one time_last_dumped of its own and one query id, fixed
@@ -21,23 +20,6 @@ import { STORED_IDENTITY, identityOfDumpId } from './stamp.js';
  * deduplicates drops a second delivery of one attempt. Rows a late attempt stored a second time
  * are found by the same count, deleted and written once more.
  */
-
-/** How the rows of an insert are told apart: SQL over a stored row, and the same for a row to write. */
-export interface RowIdentity {
-  readonly sql: string;
-  of(row: StampedRow): string;
-}
-
-/** Rows of a sink: the identity half of their dump_id (their key, mixed with the insert's seed). */
-export const BY_DUMP_ID: RowIdentity = Object.freeze({ sql: STORED_IDENTITY, of: (row: StampedRow) => identityOfDumpId(row.stamp.dumpId) });
-
-/** Child rows, which share their parent's dump_id: told apart by one more column. */
-export function byDumpIdAnd(column: string, index: number): RowIdentity {
-  return {
-    sql: `concat(${STORED_IDENTITY}, ' ', ${column})`,
-    of: (row) => `${identityOfDumpId(row.stamp.dumpId)} ${row.cells[index]?.text ?? ''}`,
-  };
-}
 
 /** One insert, fixed before its first attempt: its table, columns, row identity, time_last_dumped and query id. */
 export interface InsertPlan {
@@ -68,23 +50,23 @@ export interface InsertContent {
 
 /** The rows of a small insert, held in memory. */
 export class HeldRows implements InsertContent {
-  constructor(private readonly held: readonly StampedRow[], private readonly identity: RowIdentity) {}
+  constructor(private readonly held: readonly HeldRow[]) {}
 
   get rows(): number {
     return this.held.length;
   }
 
   identities(): Iterable<string> {
-    return this.held.map((row) => this.identity.of(row));
+    return this.held.map((row) => row.identity);
   }
 
   async *resend(identities: ReadonlySet<string>): AsyncIterable<Buffer> {
-    yield* encodeStamped(this.held.filter((row) => identities.has(this.identity.of(row))));
+    yield* encodeHeld(this.held.filter((row) => identities.has(row.identity)));
   }
 
   /** The whole body. */
   async *all(): AsyncIterable<Buffer> {
-    yield* encodeStamped(this.held);
+    yield* encodeHeld(this.held);
   }
 }
 

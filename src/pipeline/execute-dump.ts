@@ -3,7 +3,7 @@ import { literal } from '../clickhouse/sql.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
 import type { Settings } from '../config/settings.js';
 import { Interrupted, RuntimeFailure, UsageError, messageOf, type AspectsError } from '../errors.js';
-import { connectLmsDatabase, type LmsDatabase } from '../lms/database.js';
+import { connectLmsDatabase, type LmsDatabase, type LmsReader } from '../lms/database.js';
 import { lockName, lockScope, thisProcess } from '../lms/locks.js';
 import type { Reporter } from '../output/reporter.js';
 import { ExactlyOnceWriter } from './exactly-once.js';
@@ -81,7 +81,7 @@ export async function executeDump(
   // A forced dry run never talks to ClickHouse; anything else checks it answers first.
   const offline = request.dryRun && request.force;
   const clickhouse = offline ? await openClickHouse(settings.clickhouse, stop.hard) : await connectClickHouse(settings.clickhouse, retry);
-  let lms: LmsDatabase | undefined;
+  let lms: LmsReader | undefined;
   let structures: StructureSource | undefined;
   let guard: DumpGuard | undefined;
   try {

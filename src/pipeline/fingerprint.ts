@@ -30,6 +30,14 @@ export function fingerprintSql(sink: Sink): string {
   return `LEFT(MD5(CONCAT_WS(',', '${sink.name}:${FORMAT_VERSION}', ${[...lengths, ...fields].join(', ')})), ${DIGITS})`;
 }
 
+/**
+ * MySQL select list of a range's summary: its row count `n`, and the XOR `x` of the first 64
+ * bits of the dump_ids its rows are written with (fingerprint and version digit, stamp.ts).
+ */
+export function fingerprintSummarySql(sink: Sink): string {
+  return `COUNT(*) AS n, BIT_XOR(CAST(CONV(INSERT(${fingerprintSql(sink)}, 13, 0, '4'), 16, 10) AS UNSIGNED)) AS x`;
+}
+
 /** The sink's select list with the fingerprint. */
 export function withFingerprint(sink: Sink): SelectFields {
   return { ...sink.source.fields, [FINGERPRINT_FIELD]: fingerprintSql(sink) };

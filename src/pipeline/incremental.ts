@@ -1,13 +1,13 @@
 import { qualifiedTable, quoteIdentifier } from '../clickhouse/sql.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
 import type { Sink } from '../sinks/types.js';
-import { decideByFingerprint, keyIsSourceKey } from './compare.js';
+import { keyIsSourceKey, type StoredFingerprints } from './compare.js';
 import { FORCED, decideByModified, type Decision } from './decision.js';
-import { targetKeyOf, type ShapedRow } from './shape.js';
+import type { PageRow } from './shape.js';
 
 /** Decides, page by page, which rows of one sink are out of date. */
 export interface Incremental {
-  decide(rows: readonly ShapedRow[]): Promise<Decision[]>;
+  decide(rows: readonly PageRow[]): Promise<Decision[]>;
 }
 
 /** The newest time_last_dumped per key, in one grouped query for the whole run. */
@@ -18,13 +18,13 @@ export async function lastDumpTimes(target: ClickHouseTarget, database: string, 
   return new Map(rows.map((row) => [String(row.dump_key), String(row.last_dump)]));
 }
 
-/** changed-rows: each shaped row's fingerprint against its key's newest stored row. */
-function byFingerprint(sink: Sink, target: ClickHouseTarget, database: string): Incremental {
+/** changed-rows: each row's fingerprint against its key's newest stored row. */
+function byFingerprint(sink: Sink, stored: StoredFingerprints): Incremental {
   const ranged = keyIsSourceKey(sink);
   return {
-    decide: (rows) => decideByFingerprint(target, database, sink, {
-      rows: rows.map((row) => ({ keyText: targetKeyOf(sink, row), fingerprint: row.fingerprint })),
-      ...(ranged && rows.length > 0 ? { keyRange: [(rows[0] as ShapedRow).key, (rows[rows.length - 1] as ShapedRow).key] as const } : {}),
+    decide: (rows) => stored.decide({
+      rows,
+      ...(ranged && rows.length > 0 ? { keyRange: [(rows[0] as PageRow).key, (rows[rows.length - 1] as PageRow).key] as const } : {}),
     }),
   };
 }
@@ -34,13 +34,13 @@ function byFingerprint(sink: Sink, target: ClickHouseTarget, database: string): 
  * fingerprints page by page; modified-since-dump reads every key's last dump time once, up front.
  */
 export async function openIncremental(
-  sink: Sink, force: boolean, target: ClickHouseTarget, database: string,
+  sink: Sink, force: boolean, target: ClickHouseTarget, database: string, stored: StoredFingerprints,
 ): Promise<Incremental> {
   const rule = sink.incremental;
   if (force) return { decide: async (rows) => rows.map(() => FORCED) };
-  if (rule.kind === 'changed-rows') return byFingerprint(sink, target, database);
+  if (rule.kind === 'changed-rows') return byFingerprint(sink, stored);
   const lastDumped = await lastDumpTimes(target, database, sink);
   return {
-    decide: async (rows) => rows.map((row) => decideByModified(rule.noun, row.cursor, lastDumped.get(targetKeyOf(sink, row)))),
+    decide: async (rows) => rows.map((row) => decideByModified(rule.noun, row.cursor, lastDumped.get(row.keyText))),
   };
 }

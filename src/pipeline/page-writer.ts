@@ -4,14 +4,14 @@ import { RETIRED_USER } from './decision.js';
 import type { Destination } from './destinations.js';
 import type { DecidedPage } from './pages.js';
 import type { Progress } from './progress.js';
-import type { ShapedRow } from './shape.js';
+import type { PageRow } from './shape.js';
 import type { WriteGuard } from './write-guard.js';
 
 /** The retirements a PII object's rows are checked against, kept current while it is written. */
 export class Retirements {
   private since = 0;
 
-  constructor(private readonly watch: RetirementWatch, private readonly userIndex: number, private readonly reading: (operation: () => Promise<void>) => Promise<void>) {}
+  constructor(private readonly watch: RetirementWatch, private readonly reading: (operation: () => Promise<void>) => Promise<void>) {}
 
   /** Reads what the LMS retired since the last look. */
   refresh(): Promise<void> {
@@ -19,8 +19,13 @@ export class Retirements {
   }
 
   /** Whether the row's user is retired (as of the last refresh). */
-  retired(row: ShapedRow): boolean {
-    return this.watch.has(Number(row.cells[this.userIndex]?.text));
+  retired(row: PageRow): boolean {
+    return row.user !== undefined && this.watch.has(row.user);
+  }
+
+  /** Every user retired so far (as of the last refresh). */
+  users(): readonly number[] {
+    return [...this.watch.ids];
   }
 
   /** Remembers the moment a write lock is taken. */
@@ -66,7 +71,7 @@ export class PageWriter {
     if (page.rows.length > 0) await destination.hold();
     if (retirements && page.rows.length > 0) await retirements.refresh();
     const kept = this.capped(this.withoutRetired(page));
-    progress.decided(kept.decided);
+    progress.decided(kept.decided, page.unchanged);
     await destination.write(kept.rows, kept.lastKey);
     this.written += kept.rows.length;
     progress.pageDone(page.read, kept.lastKey);
@@ -95,7 +100,7 @@ export class PageWriter {
     const room = this.options.limit === undefined ? Number.POSITIVE_INFINITY : this.options.limit - this.written;
     if (page.rows.length <= room) return page;
     const rows = page.rows.slice(0, room);
-    const lastKey = (rows[rows.length - 1] as ShapedRow).key;
+    const lastKey = (rows[rows.length - 1] as PageRow).key;
     const through = page.decided.findIndex((entry) => entry.key === lastKey);
     return { ...page, rows, decided: page.decided.slice(0, through + 1), lastKey };
   }

@@ -1,13 +1,12 @@
 import { DataError, messageOf } from '../errors.js';
-import type { LmsDatabase, SourceRow } from '../lms/database.js';
-import { KEY_FIELD, readKeys, readPage, type Key, type PageBounds, type RowFilter, type SelectFields } from '../lms/keyset.js';
-import type { References } from '../lms/references.js';
+import type { SourceRow } from '../lms/database.js';
+import { KEY_FIELD, keysQuery, pageQuery, type Key, type PageBounds, type Query, type RowFilter, type SelectFields } from '../lms/keyset.js';
 import type { Sink } from '../sinks/types.js';
 import type { ComparedPage, Fingerprinted } from './compare.js';
 import type { Decision } from './decision.js';
 import { FINGERPRINT_FIELD } from './fingerprint.js';
 import type { Incremental } from './incremental.js';
-import { shapeRow, type ShapedRow } from './shape.js';
+import type { PageRow } from './shape.js';
 import type { Unit } from './units.js';
 
 /** One row's decision. */
@@ -22,10 +21,12 @@ export interface DecidedPage {
   readonly read: number;
   /** Every row's decision, in key order. */
   readonly decided: readonly Decided[];
-  /** The rows to write (their decision says dump), shaped, in key order. */
-  readonly rows: readonly ShapedRow[];
+  /** The rows to write (their decision says dump), in key order. */
+  readonly rows: readonly PageRow[];
   /** The page's last key: the unit is complete up to here once these rows are written. */
   readonly lastKey: Key;
+  /** Rows found unchanged all at once (a unit whose summary matched), beside `decided`. */
+  readonly unchanged?: number;
 }
 
 /** How rows are found to be out of date from fingerprints alone, before any is read in full. */
@@ -42,28 +43,37 @@ export interface PageReader {
   readonly sink: Sink;
   readonly filter: RowFilter;
   readonly pageSize: number;
-  readonly references: References;
   readonly incremental: Incremental;
   /** The select list of a full read. */
   readonly fields: SelectFields;
   readonly probe?: Probe;
-  /** Runs a MySQL read with the run's retries. */
-  read(query: (db: LmsDatabase) => Promise<SourceRow[]>): Promise<SourceRow[]>;
+  /** How many rows a unit has when all of them are unchanged (its summaries agree); undefined when some may differ. */
+  unchanged?(unit: Unit): Promise<number | undefined>;
+  /** Runs a MySQL read with the run's retries, each row handed to `each` as it arrives (`restart` before a retry). */
+  read(query: Query, each: (row: SourceRow) => void, restart: () => void): Promise<void>;
+  /** Shapes a source row of a full read. */
+  shape(row: SourceRow): PageRow;
   /** Runs a ClickHouse lookup with the run's retries. */
   lookUp<T>(operation: () => Promise<T>): Promise<T>;
   /** Waits the pause between two reads of a lane. */
   pace(): Promise<void>;
 }
 
+/** The rows of a full read, shaped as they arrive (a retried read starts over). */
+async function fullRows(reader: PageReader, query: Query): Promise<PageRow[]> {
+  let rows: PageRow[] = [];
+  await reader.read(query, (row) => rows.push(reader.shape(row)), () => { rows = []; });
+  return rows;
+}
+
 /** Full rows: every row read, shaped and decided. */
 async function fullPage(reader: PageReader, bounds: PageBounds): Promise<DecidedPage | undefined> {
   const { sink, filter, pageSize, fields } = reader;
-  const rows = await reader.read((db) => readPage(db, sink.source, filter, bounds, pageSize, fields));
+  const rows = await fullRows(reader, pageQuery(sink.source, filter, bounds, pageSize, fields));
   if (rows.length === 0) return undefined;
-  const shaped = rows.map((row) => shapeRow(sink, row, reader.references));
-  const decisions = await reader.lookUp(() => reader.incremental.decide(shaped));
-  const decided = shaped.map((row, index) => ({ key: row.key, decision: decisions[index] as Decision }));
-  return { read: rows.length, decided, rows: shaped.filter((_, index) => decisions[index]?.dump), lastKey: (shaped[shaped.length - 1] as ShapedRow).key };
+  const decisions = await reader.lookUp(() => reader.incremental.decide(rows));
+  const decided = rows.map((row, index) => ({ key: row.key, decision: decisions[index] as Decision }));
+  return { read: rows.length, decided, rows: rows.filter((_, index) => decisions[index]?.dump), lastKey: (rows[rows.length - 1] as PageRow).key };
 }
 
 /** A probe row's key, ClickHouse key (formatted as the column is) and fingerprint. */
@@ -81,19 +91,18 @@ function probed(sink: Sink, row: SourceRow): Fingerprinted & { readonly key: Key
 /** Fingerprints first; only the rows whose fingerprint differs are read in full. */
 async function probePage(reader: PageReader, probe: Probe, bounds: PageBounds): Promise<DecidedPage | undefined> {
   const { sink, filter, pageSize } = reader;
-  const rows = await reader.read((db) => readPage(db, sink.source, filter, bounds, pageSize, probe.fields));
-  if (rows.length === 0) return undefined;
-  const keys = rows.map((row) => probed(sink, row));
+  let keys: (Fingerprinted & { readonly key: Key })[] = [];
+  await reader.read(pageQuery(sink.source, filter, bounds, pageSize, probe.fields), (row) => keys.push(probed(sink, row)), () => { keys = []; });
+  if (keys.length === 0) return undefined;
   const range = probe.ranged ? { keyRange: [(keys[0] as { key: Key }).key, (keys[keys.length - 1] as { key: Key }).key] as const } : {};
   const decisions = await reader.lookUp(() => probe.decide({ rows: keys, ...range }));
   const wanted = keys.filter((_, index) => decisions[index]?.dump).map((row) => row.key);
-  const full = await reader.read((db) => readKeys(db, sink.source, filter, wanted, reader.fields));
-  const shaped = full.map((row) => shapeRow(sink, row, reader.references));
-  const present = new Set(shaped.map((row) => row.key));
+  const rows = wanted.length > 0 ? await fullRows(reader, keysQuery(sink.source, filter, wanted, reader.fields)) : [];
+  const present = new Set(rows.map((row) => row.key));
   // A row deleted between the two reads has nothing to write and no decision.
   const decided = keys.map((row, index) => ({ key: row.key, decision: decisions[index] as Decision }))
     .filter((entry) => !entry.decision.dump || present.has(entry.key));
-  return { read: rows.length, decided, rows: shaped, lastKey: (keys[keys.length - 1] as { key: Key }).key };
+  return { read: keys.length, decided, rows, lastKey: (keys[keys.length - 1] as { key: Key }).key };
 }
 
 /** The pages of one unit, read and decided one after the other (paced). */
@@ -115,6 +124,11 @@ async function* decidedPages(reader: PageReader, unit: Unit): AsyncGenerator<Dec
  * page ahead).
  */
 export async function* unitPages(reader: PageReader, unit: Unit): AsyncGenerator<DecidedPage> {
+  const unchanged = unit.bounds.upTo === undefined ? undefined : await reader.unchanged?.(unit);
+  if (unchanged !== undefined) {
+    if (unchanged > 0) yield { read: unchanged, decided: [], rows: [], lastKey: unit.bounds.upTo as Key, unchanged };
+    return;
+  }
   const pages = decidedPages(reader, unit);
   let next = pages.next();
   try {

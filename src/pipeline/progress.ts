@@ -1,6 +1,7 @@
 import type { Key } from '../lms/keyset.js';
 import type { Reporter } from '../output/reporter.js';
 import type { Sink } from '../sinks/types.js';
+import { UNCHANGED_ROW } from './decision.js';
 import type { Decided } from './pages.js';
 import { countDecision, type ObjectSummary } from './summary.js';
 
@@ -14,8 +15,12 @@ export class Progress {
     private readonly rowsTotal: number, private readonly explain: boolean,
   ) {}
 
-  /** Counts the decisions of a page's rows (and reports them, with --verbose or --dry-run). */
-  decided(entries: readonly Decided[]): void {
+  /** Counts the decisions of a page's rows (and reports them, with --verbose or --dry-run), and rows found unchanged in bulk. */
+  decided(entries: readonly Decided[], unchanged = 0): void {
+    if (unchanged > 0) {
+      this.summary.rows_unchanged += unchanged;
+      this.summary.decisions.skipped[UNCHANGED_ROW.reason] = (this.summary.decisions.skipped[UNCHANGED_ROW.reason] ?? 0) + unchanged;
+    }
     for (const { key, decision } of entries) {
       countDecision(this.summary, decision);
       if (this.explain) this.reporter.decision(this.sink.name, key, decision);

@@ -1,8 +1,8 @@
 import { ClickHouseFailure, type ClickHouseTarget, type TableName } from '../clickhouse/target.js';
 import { AspectsError, Interrupted, RuntimeFailure, messageOf } from '../errors.js';
-import type { LmsDatabase, SourceRow } from '../lms/database.js';
-import { keySpan, type RowFilter, type SelectFields } from '../lms/keyset.js';
-import { loadReferences } from '../lms/references.js';
+import type { LmsReader } from '../lms/database.js';
+import { keySpan, summaryQuery, type KeySpan, type Query, type RowFilter, type SelectFields } from '../lms/keyset.js';
+import { loadReferences, type References } from '../lms/references.js';
 import { RetirementWatch } from '../lms/retired-users.js';
 import { isTransientMysqlError } from '../lms/transient.js';
 import { deleteMethod, deleteUsers } from '../retire/delete.js';
@@ -10,10 +10,10 @@ import type { Reporter } from '../output/reporter.js';
 import type { Sink } from '../sinks/types.js';
 import { isTransientStructureError } from '../structure/transient.js';
 import type { CourseStructure, StructureSource } from '../structure/types.js';
-import { decideByFingerprint, keyIsSourceKey } from './compare.js';
+import { StoredFingerprints, keyIsSourceKey } from './compare.js';
 import { CountedRows, NestedRows, StreamedRows, type Destination, type DestinationContext } from './destinations.js';
 import { InsertFailed, type ExactlyOnceWriter, type InsertListener } from './exactly-once.js';
-import { FINGERPRINT_FIELD, fingerprintSql, hasComputedColumns, withFingerprint } from './fingerprint.js';
+import { FINGERPRINT_FIELD, fingerprintSql, fingerprintSummarySql, hasComputedColumns, withFingerprint } from './fingerprint.js';
 import { openIncremental } from './incremental.js';
 import { runLanes, type TurnOrder } from './lanes.js';
 import { pause } from './pacing.js';
@@ -23,15 +23,15 @@ import { Progress } from './progress.js';
 import type { DumpRequest } from './request.js';
 import { TableReplaced, landedLine, resumeHint, tableGone } from './resume.js';
 import { withRetry } from './retry.js';
-import type { StampedRow } from './shape.js';
+import { pageRowMaker } from './shape.js';
 import { emptyObjectSummary, type ObjectSummary } from './summary.js';
-import { witness, type TableWitness } from './table-witness.js';
-import { splitUnits, type Unit } from './units.js';
+import { witness, type TableWitness, type WrittenRow } from './table-witness.js';
+import { unitGrid, unitsOf, type Unit, type UnitGrid } from './units.js';
 import type { WriteGuard } from './write-guard.js';
 
 /** The connections and listeners a dump runs with. */
 export interface DumpContext {
-  readonly lms: LmsDatabase;
+  readonly lms: LmsReader;
   readonly clickhouse: ClickHouseTarget;
   readonly writer: ExactlyOnceWriter;
   /** ClickHouse database holding the event_sink tables. */
@@ -58,6 +58,14 @@ export interface DumpTarget {
 const LONG_PAUSE_SECONDS = 5;
 /** Longest time an insert stays open, taking pages. */
 const INSERT_OPEN_SECONDS = 60;
+/** Stored fingerprints are read in about this many spans of keys per object... */
+const SPANS_PER_OBJECT = 8;
+/** ...of at least this many pages... */
+const PAGES_PER_SPAN = 10;
+/** ...and at most this many keys (memory). */
+const MAX_SPAN_KEYS = 1_000_000;
+/** Retired users listed in a unit's summary query at most (more: those units are probed row by row). */
+const MAX_RETIRED_LISTED = 50_000;
 
 /** The parts of one object's dump, made once its references and rules are loaded. */
 interface Stages {
@@ -105,49 +113,85 @@ class ObjectDump {
   }
 
   /** Unchanged rows found from fingerprints alone: changed-rows objects without computed columns. */
-  private probe(): Probe | undefined {
+  private probe(stored: StoredFingerprints): Probe | undefined {
     const { sink, request } = this;
     if (request.force || sink.incremental.kind !== 'changed-rows' || hasComputedColumns(sink)) return undefined;
     const column = sink.columns.find((each) => each.name === sink.incremental.targetKey);
     const keyField = typeof column?.source === 'string' ? { [column.source]: sink.source.fields[column.source] as string } : {};
-    const { clickhouse, database } = this.ctx;
     return {
       fields: { [FINGERPRINT_FIELD]: fingerprintSql(sink), ...keyField },
       ranged: keyIsSourceKey(sink),
-      decide: (page) => decideByFingerprint(clickhouse, database, sink, page),
+      decide: (page) => stored.decide(page),
+    };
+  }
+
+  /** The stored fingerprints of the object, read a span of keys at a time (about an eighth of the span of keys). */
+  private storedFingerprints(span: KeySpan): StoredFingerprints {
+    const width = typeof span.first === 'number' && typeof span.last === 'number' ? span.last - span.first + 1 : 0;
+    const spanKeys = Math.min(MAX_SPAN_KEYS, Math.max(this.request.batchSize * PAGES_PER_SPAN, Math.ceil(width / SPANS_PER_OBJECT)));
+    return new StoredFingerprints(this.ctx.clickhouse, this.ctx.database, this.sink, spanKeys);
+  }
+
+  /**
+   * Whole units found unchanged from one summary on each side (row count and fingerprint XOR),
+   * without a row read: where rows are probed, keys are the MySQL integer keys, and no decision
+   * is to be listed. Retired users' rows are left out in MySQL, as retire removed them from ClickHouse.
+   */
+  private unchanged(stored: StoredFingerprints, grid: UnitGrid | undefined, retirements: Retirements | undefined): PageReader['unchanged'] {
+    if (!grid || !this.probe(stored) || !keyIsSourceKey(this.sink) || this.request.explain) return undefined;
+    const { sink, filter } = this;
+    const userField = sink.columns.find((each) => each.name === sink.userColumn)?.source;
+    return async (unit) => {
+      const retired = retirements?.users() ?? [];
+      const without = typeof userField === 'string' && retired.length > 0 && retired.length <= MAX_RETIRED_LISTED
+        ? [`${sink.source.fields[userField]} NOT IN (?)`, retired] as const : undefined;
+      const [ours] = await this.readMysql(() => this.ctx.lms.select(...summaryQuery(sink.source, filter, unit.bounds, fingerprintSummarySql(sink), without)));
+      const theirs = (await this.callClickHouse(() => stored.unitSummaries(grid, filter.skipIds))).get(unit.index) ?? { rows: 0, xor: '0' };
+      const rows = Number(ours?.n ?? 0);
+      return rows === theirs.rows && String(ours?.x ?? '0') === theirs.xor ? rows : undefined;
     };
   }
 
   /** Loads what the object's pages are read, decided and written with. */
-  private async stages(rowsTotal: number): Promise<Stages> {
+  private async stages(span: KeySpan, grid: UnitGrid | undefined): Promise<Stages> {
     const { lms, clickhouse, database, reporter } = this.ctx;
     const references = await this.readMysql(() => loadReferences(this.sink.references ?? [], lms));
-    const incremental = await this.callClickHouse(() => openIncremental(this.sink, this.request.force, clickhouse, database));
+    const stored = this.storedFingerprints(span);
+    const incremental = await this.callClickHouse(() => openIncremental(this.sink, this.request.force, clickhouse, database, stored));
     const retirements = await this.retirements();
-    const progress = new Progress(this.sink, this.summary, reporter, rowsTotal, this.request.explain);
+    const progress = new Progress(this.sink, this.summary, reporter, span.rows, this.request.explain);
     const reader: PageReader = {
-      sink: this.sink, filter: this.filter, pageSize: this.request.batchSize, references, incremental,
-      fields: this.fields(), probe: this.probe(),
-      read: (query) => this.readMysql(() => query(lms)),
+      sink: this.sink, filter: this.filter, pageSize: this.request.batchSize, incremental,
+      fields: this.fields(), probe: this.probe(stored), shape: pageRowMaker(this.sink, references), unchanged: this.unchanged(stored, grid, retirements),
+      read: (query, each, restart) => this.readRows(query, each, restart),
       lookUp: (operation) => this.callClickHouse(operation),
       pace: () => this.pace(),
     };
-    const destination = this.destinationFor(reader, progress, retirements);
+    const destination = this.destinationFor(reader, references, progress, retirements);
     this.destination = destination;
     const pages = new PageWriter({ destination, progress, guard: this.ctx.guard, limit: this.request.limit, retirements });
     return { reader, pages, destination };
   }
 
   private async retirements(): Promise<Retirements | undefined> {
-    const userIndex = this.sink.columns.findIndex((each) => each.name === this.sink.userColumn);
-    if (userIndex < 0) return undefined;
+    if (this.sink.userColumn === undefined) return undefined;
     const watch = await this.readMysql(() => RetirementWatch.open(this.ctx.lms));
-    return new Retirements(watch, userIndex, (operation) => this.readMysql(operation));
+    return new Retirements(watch, (operation) => this.readMysql(operation));
+  }
+
+  /** A MySQL read row by row; a retry starts it over (after `restart` dropped what the failed try gave). */
+  private readRows(query: Query, each: Parameters<LmsReader['each']>[2], restart: () => void): Promise<void> {
+    let tried = false;
+    return this.readMysql(async () => {
+      if (tried) restart();
+      tried = true;
+      await this.ctx.lms.each(query[0], query[1], each);
+    });
   }
 
   /** Where the object's rows go: nested inserts (children), long streamed inserts, or counts (dry run). */
-  private destinationFor(reader: PageReader, progress: Progress, retirements: Retirements | undefined): Destination {
-    const context = this.destinationContext(reader, progress, retirements);
+  private destinationFor(reader: PageReader, references: References, progress: Progress, retirements: Retirements | undefined): Destination {
+    const context = this.destinationContext(reader, references, progress, retirements);
     if (this.sink.children?.length) return new NestedRows(context, (keys) => this.structuresOf(keys));
     if (this.request.dryRun) return new CountedRows(progress, this.sink.table);
     const lock = this.ctx.guard.writeLock(this.sink.table);
@@ -157,14 +201,14 @@ class ObjectDump {
     return new StreamedRows(context, this.ctx.writer, this.bounds(), locked);
   }
 
-  private destinationContext(reader: PageReader, progress: Progress, retirements: Retirements | undefined): DestinationContext {
+  private destinationContext(reader: PageReader, references: References, progress: Progress, retirements: Retirements | undefined): DestinationContext {
     return {
-      sink: this.sink, database: this.ctx.database, filter: this.filter, fields: reader.fields, references: reader.references,
+      sink: this.sink, database: this.ctx.database, filter: this.filter, fields: reader.fields, references,
       progress, listener: this.listener, pageSize: this.request.batchSize,
       ...(this.request.dryRun ? {} : { writer: this.ctx.writer }),
-      read: (query: (db: LmsDatabase) => Promise<SourceRow[]>) => reader.read(query),
+      read: reader.read, shape: reader.shape,
       retired: (row) => retirements?.retired(row) ?? false,
-      firstInsert: (into, columns, first) => this.firstInsert(into, columns, first),
+      firstInsert: (into, first) => this.firstInsert(into, first),
     };
   }
 
@@ -188,9 +232,9 @@ class ObjectDump {
       this.retrying(`${source.name} read`), this.ctx.hardStop);
   }
 
-  private async firstInsert(into: TableName, columns: readonly string[], first: StampedRow): Promise<void> {
+  private async firstInsert(into: TableName, first: WrittenRow): Promise<void> {
     if (this.witnesses.has(into.table)) return;
-    this.witnesses.set(into.table, await this.callClickHouse(() => witness(this.ctx.clickhouse, into, columns, first)));
+    this.witnesses.set(into.table, await this.callClickHouse(() => witness(this.ctx.clickhouse, into, first)));
   }
 
   /**
@@ -223,9 +267,10 @@ class ObjectDump {
   async run(): Promise<void> {
     const { lms, reporter, signal } = this.ctx;
     const span = await this.readMysql(() => keySpan(lms, this.sink.source, this.filter));
-    const stages = await this.stages(span.rows);
+    const grid = unitGrid(this.sink.source, this.filter, span, this.request.batchSize);
+    const stages = await this.stages(span, grid);
     reporter.objectStarted(this.sink.name, span.rows);
-    const units = splitUnits(this.sink.source, this.filter, span, this.request.batchSize);
+    const units = unitsOf(grid);
     if (!signal.aborted) await this.writeUnits(stages, units);
     if (signal.aborted && this.summary.batches === 0) {
       throw new Interrupted(`interrupted before ${this.sink.name} started; run the same command again`);

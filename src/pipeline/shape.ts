@@ -66,21 +66,68 @@ export function insertColumns(sink: Sink): string[] {
   return withStampColumns(sink.columns.map((column) => column.name));
 }
 
-/** Data cells with the stamp they are written with. */
-export interface StampedRow {
-  readonly cells: readonly Cell[];
-  readonly stamp: Stamp;
+/**
+ * A row as the pipeline carries it from its read to its insert: its data cells already encoded
+ * as CSV bytes (in a chunk shared with other rows, so a page costs about its CSV size, not a
+ * cell object per column), and what decisions need.
+ */
+export interface PageRow {
+  readonly key: Key;
+  /** The row's value of the sink's ClickHouse key column, as ClickHouse stores it. */
+  readonly keyText: string;
+  readonly fingerprint: string;
+  /** The data cells as CSV fields (no stamp, no row terminator): bytes start..end of chunk. */
+  readonly chunk: Buffer;
+  readonly start: number;
+  readonly end: number;
+  /** The user id (objects with a userColumn). */
+  readonly user?: number;
+  readonly cursor: string | null;
 }
 
-/** The stamped form of a shaped row in an insert. */
-export function stamped(row: ShapedRow, stamp: InsertStamp): StampedRow {
-  return { cells: row.cells, stamp: rowStamp(row.key, row.fingerprint, stamp) };
-}
-
-/** Bytes per piece of an encoded body: big enough for few writes, small enough to spare memory. */
+/** Bytes per chunk of encoded rows, and per piece of an insert body. */
 const PIECE_BYTES = 1 << 18;
 /** UTF-16 code units take at most 3 bytes in UTF-8. */
 const MAX_BYTES_PER_UNIT = 3;
+
+/** Encoded rows written one after the other into chunks of about PIECE_BYTES (never moved once written). */
+class RowBytes {
+  private chunk = Buffer.allocUnsafe(PIECE_BYTES);
+  private used = 0;
+
+  add(text: string): { chunk: Buffer; start: number; end: number } {
+    const room = text.length * MAX_BYTES_PER_UNIT;
+    if (this.chunk.length - this.used < room) {
+      this.chunk = Buffer.allocUnsafe(Math.max(PIECE_BYTES, room));
+      this.used = 0;
+    }
+    const start = this.used;
+    this.used += this.chunk.write(text, start);
+    return { chunk: this.chunk, start, end: this.used };
+  }
+}
+
+/** Shapes source rows of a sink straight into page rows. */
+export function pageRowMaker(sink: Sink, references: References = NO_REFERENCES): (row: SourceRow) => PageRow {
+  const keyIndex = targetKeyIndex(sink);
+  const userIndex = sink.columns.findIndex((column) => column.name === sink.userColumn);
+  const bytes = new RowBytes();
+  return (source) => {
+    const { key, cells, fingerprint, cursor } = shapeRow(sink, source, references);
+    const user = userIndex < 0 ? undefined : Number(cells[userIndex]?.text);
+    return { key, keyText: (cells[keyIndex] as Cell).text, fingerprint, cursor, user, ...bytes.add(encodeFields(cells)) };
+  };
+}
+
+/** A row held in memory for an insert (small inserts: courses and their blocks). */
+export interface HeldRow {
+  readonly line: string;
+  /** The value of its key column (the table witness finds it by that). */
+  readonly keyText: string;
+  readonly stamp: Stamp;
+  /** What tells it apart among the insert's rows in ClickHouse (exactly-once.ts). */
+  readonly identity: string;
+}
 
 /** A CSV body built line by line straight into buffers of about PIECE_BYTES. */
 export class CsvPieces {
@@ -88,11 +135,21 @@ export class CsvPieces {
   private buffer = Buffer.allocUnsafe(PIECE_BYTES);
   private used = 0;
 
-  /** Appends one line (with its terminator). */
-  add(line: string): void {
-    const room = line.length * MAX_BYTES_PER_UNIT;
+  /** Appends data fields and a stamp (dump_id bare, time_last_dumped quoted), as the plugin writes them. */
+  add(line: string, dumpId: string, timeLastDumped: string): void {
+    const row = `${line},${dumpId},"${timeLastDumped}"\r\n`;
+    const room = row.length * MAX_BYTES_PER_UNIT;
     if (this.buffer.length - this.used < room) this.cut(room);
-    this.used += this.buffer.write(line, this.used);
+    this.used += this.buffer.write(row, this.used);
+  }
+
+  /** Appends a page row's encoded data fields and a stamp. */
+  addRow(row: PageRow, dumpId: string, timeLastDumped: string): void {
+    const stamp = `,${dumpId},"${timeLastDumped}"\r\n`;
+    const room = row.end - row.start + stamp.length;
+    if (this.buffer.length - this.used < room) this.cut(room);
+    this.used += row.chunk.copy(this.buffer, this.used, row.start, row.end);
+    this.used += this.buffer.write(stamp, this.used, 'latin1');
   }
 
   private cut(room: number): void {
@@ -108,26 +165,24 @@ export class CsvPieces {
   }
 }
 
-/** One CSV line of data cells and a stamp (dump_id bare, time_last_dumped quoted), as the plugin writes it. */
-function stampedLine(cells: readonly Cell[], dumpId: string, timeLastDumped: string): string {
-  return `${encodeFields(cells)},${dumpId},"${timeLastDumped}"\r\n`;
-}
-
-/** The CSV body of stamped rows, as UTF-8 pieces. */
-export function encodeStamped(rows: readonly StampedRow[]): Buffer[] {
+/** The CSV body of held rows. */
+export function encodeHeld(rows: readonly HeldRow[]): Buffer[] {
   const csv = new CsvPieces();
-  for (const { cells, stamp } of rows) csv.add(stampedLine(cells, stamp.dumpId, stamp.timeLastDumped));
+  for (const { line, stamp } of rows) csv.add(line, stamp.dumpId, stamp.timeLastDumped);
   return csv.take();
 }
 
-/** The CSV body of shaped rows written by one insert. */
-export function encodeShaped(rows: readonly ShapedRow[], stamp: InsertStamp): Buffer[] {
+/** The CSV body of page rows written by one insert. */
+export function encodeRows(rows: readonly PageRow[], stamp: InsertStamp): Buffer[] {
   const csv = new CsvPieces();
-  for (const row of rows) csv.add(stampedLine(row.cells, rowStamp(row.key, row.fingerprint, stamp).dumpId, stamp.timeLastDumped));
+  for (const row of rows) csv.addRow(row, rowStamp(row.key, row.fingerprint, stamp).dumpId, stamp.timeLastDumped);
   return csv.take();
 }
 
-/** The CSV body of one batch in an insert of its own (stamped `timeLastDumped`, default now). */
+/** The CSV body of shaped rows in an insert of their own (stamped `timeLastDumped`, default now). */
 export function encodeBatch(rows: readonly ShapedRow[], timeLastDumped?: string): Buffer[] {
-  return encodeShaped(rows, newInsertStamp(timeLastDumped));
+  const stamp = newInsertStamp(timeLastDumped);
+  const csv = new CsvPieces();
+  for (const row of rows) csv.add(encodeFields(row.cells), rowStamp(row.key, row.fingerprint, stamp).dumpId, stamp.timeLastDumped);
+  return csv.take();
 }

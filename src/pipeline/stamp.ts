@@ -82,10 +82,22 @@ export function identityOfDumpId(dumpId: string): string {
 /** ClickHouse SQL: the identity half of a stored row's dump_id. */
 export const STORED_IDENTITY = 'concat(substring(toString(dump_id), 21, 3), substring(toString(dump_id), 25, 12))';
 
-/** ClickHouse SQL: the fingerprint half of a stored row's dump_id. */
-export const STORED_FINGERPRINT = 'concat(substring(toString(dump_id), 1, 8), substring(toString(dump_id), 10, 4), substring(toString(dump_id), 16, 3))';
+/** The fingerprint half of a dump_id this tool wrote. */
+export function fingerprintOfDumpId(dumpId: string): string {
+  return dumpId.slice(0, 8) + dumpId.slice(9, 13) + dumpId.slice(15, 18);
+}
 
 /** The stamp of the row with this key and fingerprint in an insert. */
 export function rowStamp(key: Key, fingerprint: string, stamp: InsertStamp): Stamp {
   return { dumpId: dumpIdOf(fingerprint, rowIdentity(key, stamp)), timeLastDumped: stamp.timeLastDumped };
+}
+
+/** ClickHouse SQL of a child row's identity: it shares its parent's dump_id, so one of its columns joins in. */
+export function childIdentitySql(column: string): string {
+  return `concat(${STORED_IDENTITY}, ' ', ${column})`;
+}
+
+/** The identity of a child row with this value in that column, under its parent's dump_id. */
+export function childIdentity(parentDumpId: string, value: string): string {
+  return `${identityOfDumpId(parentDumpId)} ${value}`;
 }

@@ -1,38 +1,22 @@
-import { EVENT_SINK_TABLES } from '../clickhouse/ddl.js';
 import { literal, qualifiedTable, quoteIdentifier } from '../clickhouse/sql.js';
 import { ClickHouseFailure, type ClickHouseTarget, type TableName } from '../clickhouse/target.js';
-import type { Cell } from '../format/cell.js';
-import type { StampedRow } from './shape.js';
+import type { Stamp } from './stamp.js';
 
 /**
  * Proof that a table still holds what a run wrote into it first, to notice a table dropped (and
  * perhaps created again) during the run: its UUID where the server gives tables one (Atomic
- * databases), else the first row the run wrote, found again by its whole sorting key (an index
- * lookup, whatever the table's size).
+ * databases), else the first row the run wrote, found again by a key column, its
+ * time_last_dumped and its dump_id.
  */
 export interface TableWitness {
   stillThere(target: ClickHouseTarget): Promise<boolean>;
 }
 
-/** The sorting-key columns of an event_sink table, from its description. */
-function sortingKey(table: string): string[] {
-  const definition = EVENT_SINK_TABLES.find((each) => each.name === table);
-  return definition ? definition.orderBy.replace(/[()`]/g, '').split(',').map((name) => name.trim()) : [];
-}
-
-function cellLiteral(cell: Cell): string {
-  return cell.quoted ? literal(cell.text) : literal(Number(cell.text === '' ? 0 : cell.text));
-}
-
-/** WHERE conditions that find exactly this row: its dump_id, time_last_dumped and sorting key. */
-function rowCondition(table: string, columns: readonly string[], row: StampedRow): string {
-  const conditions = [`toString(dump_id) = ${literal(row.stamp.dumpId)}`, `time_last_dumped = ${literal(row.stamp.timeLastDumped)}`];
-  for (const name of sortingKey(table)) {
-    const index = columns.indexOf(name);
-    const cell = row.cells[index];
-    if (index >= 0 && cell && name !== 'time_last_dumped') conditions.push(`${quoteIdentifier(name)} = ${cellLiteral(cell)}`);
-  }
-  return conditions.join(' AND ');
+/** A row written into a table: the value of one of its key columns, and its stamp. */
+export interface WrittenRow {
+  readonly column: string;
+  readonly value: string;
+  readonly stamp: Stamp;
 }
 
 /** The table's UUID, or '' where the server has none. */
@@ -42,11 +26,17 @@ async function tableUuid(target: ClickHouseTarget, { database, table }: TableNam
   return /[1-9a-f]/.test(uuid) ? uuid : '';
 }
 
-/** Takes the witness of a table right after the run's first insert into it landed (`first` is that insert's first row). */
-export async function witness(target: ClickHouseTarget, into: TableName, columns: readonly string[], first: StampedRow): Promise<TableWitness> {
+/** WHERE conditions that find exactly this row. */
+function rowCondition(row: WrittenRow): string {
+  return `toString(${quoteIdentifier(row.column)}) = ${literal(row.value)} AND time_last_dumped = ${literal(row.stamp.timeLastDumped)} `
+    + `AND toString(dump_id) = ${literal(row.stamp.dumpId)}`;
+}
+
+/** Takes the witness of a table right after the run's first insert into it landed (`first` is a row of that insert). */
+export async function witness(target: ClickHouseTarget, into: TableName, first: WrittenRow): Promise<TableWitness> {
   const uuid = await tableUuid(target, into);
   if (uuid) return { stillThere: async (now) => (await tableUuid(now, into)) === uuid };
-  const condition = rowCondition(into.table, columns, first);
+  const condition = rowCondition(first);
   return {
     stillThere: async (now) => {
       const sql = `SELECT count() AS n FROM ${qualifiedTable(into.database, into.table)} WHERE ${condition}`;

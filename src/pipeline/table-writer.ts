@@ -2,7 +2,7 @@ import type { TableName } from '../clickhouse/target.js';
 import type { Key } from '../lms/keyset.js';
 import { planInsert, type ExactlyOnceWriter, type InsertContent, type InsertListener, type InsertPlan } from './exactly-once.js';
 import type { InsertBody } from './insert-body.js';
-import type { StampedRow } from './shape.js';
+import type { WrittenRow } from './table-witness.js';
 import { STORED_IDENTITY, newInsertStamp, rowIdentity, type InsertStamp } from './stamp.js';
 import type { WriteLock } from './write-guard.js';
 
@@ -63,7 +63,7 @@ interface OpenInsert {
   /** The key up to which the pages written into it are complete. */
   mark?: Key;
   /** Its first row, for the table witness. */
-  first?: StampedRow;
+  first?: WrittenRow;
 }
 
 /** What a table writer writes with, and whom it tells. */
@@ -79,7 +79,7 @@ export interface TableWriterOptions {
   /** The table's write lock (PII tables). */
   readonly lock?: WriteLock;
   /** An insert is complete: the rows it stored, the mark of its last page, its first row. */
-  committed(rows: number, mark: Key | undefined, first: StampedRow | undefined): Promise<void>;
+  committed(rows: number, mark: Key | undefined, first: WrittenRow | undefined): Promise<void>;
   /** The write lock was lost while an insert held it (taken again around this call). */
   lockLost(): Promise<void>;
 }
@@ -125,7 +125,7 @@ export class TableWriter {
    * Writes a page's rows (CSV pieces made with `stamp()`, and their keys in order) into the open
    * insert; `mark` is the key up to which the page is complete. Ends the insert at a bound.
    */
-  async push(pieces: readonly Buffer[], keys: readonly Key[], mark: Key | undefined, first?: StampedRow): Promise<void> {
+  async push(pieces: readonly Buffer[], keys: readonly Key[], mark: Key | undefined, first?: WrittenRow): Promise<void> {
     const insert = this.open;
     if (!insert) {
       await this.releaseLock();

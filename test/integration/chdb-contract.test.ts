@@ -7,7 +7,8 @@ import { parseMysqlUrl } from '../../src/config/urls.js';
 import { openLmsDatabase, type LmsDatabase } from '../../src/lms/database.js';
 import { readPage } from '../../src/lms/keyset.js';
 import { loadReferences } from '../../src/lms/references.js';
-import { encodeBatch, encodeStamped, insertColumns, shapeRow, withStampColumns } from '../../src/pipeline/shape.js';
+import { encodeBatch, encodeHeld, insertColumns, shapeRow, withStampColumns } from '../../src/pipeline/shape.js';
+import { encodeFields } from '../../src/format/cell.js';
 import { newInsertStamp, rowStamp } from '../../src/pipeline/stamp.js';
 import { courseBlocks } from '../../src/sinks/course_blocks.js';
 import { structureFromDocument } from '../../src/structure/modulestore.js';
@@ -56,7 +57,7 @@ describe('rows fit the real Aspects schema on a modern ClickHouse (chdb)', () =>
     const course = 'course-v1:OpenedX+DemoX+DemoCourse';
     const cells = courseBlocks.rowsOf(course, structureFromDocument(demoStructureDocument()), references);
     const stamp = rowStamp(course, 'abcdef012345678', newInsertStamp('2024-05-01 12:34:56.789012+00:00'));
-    const csv = Buffer.concat(encodeStamped(cells.map((row) => ({ cells: row, stamp })))).toString('utf8');
+    const csv = Buffer.concat(encodeHeld(cells.map((row) => ({ line: encodeFields(row), keyText: '', stamp, identity: '' })))).toString('utf8');
     const columns = withStampColumns(courseBlocks.columns).map((name) => `\`${name}\``).join(', ');
     session.query(`INSERT INTO event_sink.course_blocks (${columns}) FORMAT CSV\n${csv}`);
     const stored = session.query('SELECT * FROM event_sink.course_blocks ORDER BY `order`', 'JSONEachRow')

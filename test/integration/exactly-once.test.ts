@@ -4,10 +4,11 @@ import { Readable } from 'node:stream';
 import { ServerTarget } from '../../src/clickhouse/server.js';
 import { ClickHouseFailure, type ClickHouseTarget, type InsertOptions, type TableName } from '../../src/clickhouse/target.js';
 import { bare, quoted } from '../../src/format/cell.js';
-import { BY_DUMP_ID, ExactlyOnceWriter, HeldRows, InsertFailed, planInsert } from '../../src/pipeline/exactly-once.js';
-import { encodeShaped, type ShapedRow, type StampedRow } from '../../src/pipeline/shape.js';
+import { ExactlyOnceWriter, HeldRows, InsertFailed, planInsert } from '../../src/pipeline/exactly-once.js';
+import { encodeRows, type HeldRow, type PageRow } from '../../src/pipeline/shape.js';
+import { encodeFields } from '../../src/format/cell.js';
 import { TableWriter } from '../../src/pipeline/table-writer.js';
-import { newInsertStamp, rowStamp, STORED_IDENTITY } from '../../src/pipeline/stamp.js';
+import { identityOfDumpId, newInsertStamp, rowStamp, STORED_IDENTITY } from '../../src/pipeline/stamp.js';
 import { clickHouseSql, createTestEventSink, type TestEventSink } from '../support/clickhouse.js';
 
 /** What the faulty target does with one insert call. */
@@ -54,14 +55,17 @@ class ScriptedTarget implements ClickHouseTarget {
 
 const COLUMNS = ['id', 'course_key', 'created', 'is_active', 'mode', 'username', 'user_id', 'dump_id', 'time_last_dumped'];
 
+/** The CSV data fields of enrollment `id`. */
+const enrollmentLine = (id: number): string => encodeFields([bare(String(id)), quoted('course-v1:OrgX+C1+R1'), quoted('2024-01-01T00:00:00Z'),
+  bare('True'), quoted('audit'), quoted(`learner_${id}`), bare(String(id))]);
+
 /** `count` enrollment rows of one insert stamped `time`. */
-function enrollmentRows(count: number, time: string): StampedRow[] {
+function enrollmentRows(count: number, time: string): HeldRow[] {
   const stamp = newInsertStamp(time);
-  return Array.from({ length: count }, (_, index) => ({
-    cells: [bare(String(index + 1)), quoted('course-v1:OrgX+C1+R1'), quoted('2024-01-01T00:00:00Z'), bare('True'), quoted('audit'),
-      quoted(`learner_${index + 1}`), bare(String(index + 1))],
-    stamp: rowStamp(index + 1, '0123456789abcde', stamp),
-  }));
+  return Array.from({ length: count }, (_, index) => {
+    const rowStamped = rowStamp(index + 1, '0123456789abcde', stamp);
+    return { line: enrollmentLine(index + 1), keyText: String(index + 1), stamp: rowStamped, identity: identityOfDumpId(rowStamped.dumpId) };
+  });
 }
 
 // The exactly-once writer on the real 18.16 server, with faults played at exact points.
@@ -87,7 +91,7 @@ describe('exactly-once inserts', () => {
     retries.length = 0;
     const target = new ScriptedTarget(real, script);
     const plan = planInsert({ database: sink.database, table: 'course_enrollment' }, COLUMNS, STORED_IDENTITY, time);
-    await new ExactlyOnceWriter(target, policy).write(plan, new HeldRows(enrollmentRows(200, time), BY_DUMP_ID), listener);
+    await new ExactlyOnceWriter(target, policy).write(plan, new HeldRows(enrollmentRows(200, time)), listener);
     return target;
   }
 
@@ -152,9 +156,11 @@ describe('streamed inserts', () => {
     await sink.drop();
   });
 
-  /** Enrollment rows 1..count as the source holds them. */
-  const source = new Map(Array.from({ length: 300 }, (_, index) => [index + 1, enrollmentRows(300, 'unused')[index]?.cells ?? []]));
-  const shaped = (key: number): ShapedRow => ({ key, cells: source.get(key) ?? [], cursor: null, fingerprint: '0123456789abcde' });
+  /** Enrollment `key` as the source holds it. */
+  const shaped = (key: number): PageRow => {
+    const chunk = Buffer.from(enrollmentLine(key));
+    return { key, keyText: String(key), chunk, start: 0, end: chunk.length, cursor: null, fingerprint: '0123456789abcde' };
+  };
 
   /** Streams three pages of 100 rows through the script; returns what the insert reported as stored. */
   async function stream(script: Action[], gone: readonly number[] = []): Promise<{ target: ScriptedTarget; stored: number; table: string }> {
@@ -168,7 +174,7 @@ describe('streamed inserts', () => {
       bounds: { rows: 1000, bytes: 1 << 30, seconds: 600 },
       remake: async (keys, stamp) => {
         const made = keys.filter((key) => !gone.includes(key as number)).map((key) => shaped(key as number));
-        return { pieces: encodeShaped(made, stamp), made: made.map((row) => row.key) };
+        return { pieces: encodeRows(made, stamp), made: made.map((row) => row.key) };
       },
       committed: async (rows) => { stored = rows; },
       lockLost: async () => undefined,
@@ -176,7 +182,7 @@ describe('streamed inserts', () => {
     for (const first of [1, 101, 201]) {
       const rows = Array.from({ length: 100 }, (_, index) => shaped(first + index));
       const stamp = await writer.stamp();
-      await writer.push(encodeShaped(rows, stamp), rows.map((row) => row.key), first + 99);
+      await writer.push(encodeRows(rows, stamp), rows.map((row) => row.key), first + 99);
     }
     await writer.flush();
     return { target, stored, table };

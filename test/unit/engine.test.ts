@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { quoted } from '../../src/format/cell.js';
 import { RETIRED_USER, FORCED, UNCHANGED_ROW } from '../../src/pipeline/decision.js';
 import type { Destination } from '../../src/pipeline/destinations.js';
 import { LaneStopped, runLanes } from '../../src/pipeline/lanes.js';
 import type { DecidedPage } from '../../src/pipeline/pages.js';
 import { PageWriter, type Retirements } from '../../src/pipeline/page-writer.js';
 import { Progress } from '../../src/pipeline/progress.js';
-import type { ShapedRow } from '../../src/pipeline/shape.js';
+import type { PageRow } from '../../src/pipeline/shape.js';
 import { dumpIdOf, identityOfDumpId, newInsertStamp, rowIdentity, rowStamp, stampTime } from '../../src/pipeline/stamp.js';
 import { emptyObjectSummary } from '../../src/pipeline/summary.js';
-import { splitUnits, type Unit } from '../../src/pipeline/units.js';
+import { unitGrid, unitsOf, type Unit } from '../../src/pipeline/units.js';
+import type { RowFilter, KeySpan } from '../../src/lms/keyset.js';
 import { courseEnrollment } from '../../src/sinks/course_enrollment.js';
 import type { Reporter } from '../../src/output/reporter.js';
 
@@ -49,9 +49,10 @@ describe('dump ids and stamps', () => {
 
 describe('units and lanes', () => {
   const source = courseEnrollment.source;
+  const splitUnits = (filter: RowFilter, span: KeySpan, rows: number) => unitsOf(unitGrid(source, filter, span, rows));
 
   it('units cover the key span exactly once, in order, about a page each', () => {
-    const units = splitUnits(source, {}, { rows: 1000, first: 5, last: 1004 }, 100);
+    const units = splitUnits({}, { rows: 1000, first: 5, last: 1004 }, 100);
     assert.equal(units.length, 10);
     assert.deepEqual(units[0]?.bounds, { after: 4, upTo: 104 });
     assert.equal(units.at(-1)?.bounds.upTo, 1004);
@@ -59,10 +60,10 @@ describe('units and lanes', () => {
   });
 
   it('sparse keys make wider units; text keys, --ids and empty spans are one unit', () => {
-    const sparse = splitUnits(source, {}, { rows: 10, first: 1, last: 1_000_000 }, 100);
+    const sparse = splitUnits({}, { rows: 10, first: 1, last: 1_000_000 }, 100);
     assert.equal(sparse.length, 1);
-    assert.deepEqual(splitUnits(source, { ids: [1, 2] }, { rows: 2, first: 1, last: 2 }, 1), [{ index: 0, bounds: {} }]);
-    assert.deepEqual(splitUnits(source, {}, { rows: 0 }, 100), [{ index: 0, bounds: {} }]);
+    assert.deepEqual(splitUnits({ ids: [1, 2] }, { rows: 2, first: 1, last: 2 }, 1), [{ index: 0, bounds: {} }]);
+    assert.deepEqual(splitUnits({}, { rows: 0 }, 100), [{ index: 0, bounds: {} }]);
   });
 
   /** Units 0..n-1 whose work finishes in reverse order of start. */
@@ -109,7 +110,8 @@ describe('units and lanes', () => {
 
 /** A page of enrollment rows `keys`, all to be written; user id = key. */
 function page(keys: number[], dump = keys): DecidedPage {
-  const rows: ShapedRow[] = dump.map((key) => ({ key, cells: [quoted(String(key)), quoted(String(key))], cursor: null, fingerprint: 'f'.repeat(15) }));
+  const chunk = Buffer.from('1,"x"');
+  const rows: PageRow[] = dump.map((key) => ({ key, keyText: String(key), chunk, start: 0, end: chunk.length, user: key, cursor: null, fingerprint: 'f'.repeat(15) }));
   return { read: keys.length, decided: keys.map((key) => ({ key, decision: dump.includes(key) ? FORCED : UNCHANGED_ROW })), rows, lastKey: keys.at(-1) as number };
 }
 
@@ -118,7 +120,7 @@ class RecordedDestination implements Destination {
   readonly writes: { keys: number[]; mark: unknown }[] = [];
   holds = 0;
   async hold(): Promise<void> { this.holds += 1; }
-  async write(rows: readonly ShapedRow[], mark: unknown): Promise<void> { this.writes.push({ keys: rows.map((row) => row.key as number), mark }); }
+  async write(rows: readonly PageRow[], mark: unknown): Promise<void> { this.writes.push({ keys: rows.map((row) => row.key as number), mark }); }
   async flush(): Promise<void> {}
   failedBatch(): never { throw new Error('not used'); }
 }
@@ -129,7 +131,7 @@ describe('pages written in their turn', () => {
   function writer(limit?: number, retiredUsers: number[] = []) {
     const summary = emptyObjectSummary('course_enrollment', 'course_enrollment');
     const destination = new RecordedDestination();
-    const retirements = { refresh: async () => undefined, retired: (row: ShapedRow) => retiredUsers.includes(Number(row.cells[1]?.text)) } as unknown as Retirements;
+    const retirements = { refresh: async () => undefined, retired: (row: PageRow) => retiredUsers.includes(row.user as number) } as unknown as Retirements;
     const progress = new Progress(courseEnrollment, summary, quietReporter, 100, false);
     const pages = new PageWriter({ destination, progress, guard: { ensureRunLocks: async () => undefined, writeLock: () => undefined }, limit, retirements });
     return { pages, destination, summary };
