@@ -10,7 +10,7 @@ import type { Connection } from 'mysql2/promise';
 import { clickHouseSql, createTestEventSink, type TestEventSink } from '../test/support/clickhouse.js';
 import { createTestLms, type TestLms } from '../test/support/env.js';
 import { insertUsers } from '../test/support/lms-fixture.js';
-import { median, spread, timedDump } from './run.js';
+import { median, serverCpuSeconds, spread, timedDump } from './run.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 200_000);
 const RUNS = 3;
@@ -75,6 +75,20 @@ async function serverSidePull(lms: TestLms, sink: TestEventSink, table: Benched)
   return { seconds: (performance.now() - started) / 1000, rows: await sink.count(table.object) };
 }
 
+/** The servers' command names in /proc (clickhouse-server's is cut to 15 characters). */
+const SERVERS = ['clickhouse-serv', 'mariadbd'] as const;
+
+/** CPU seconds the servers used while `work` ran (ClickHouse, MariaDB), with its result. */
+async function withServerCpu<T>(work: () => Promise<T>): Promise<{ result: T; cpu: number[] }> {
+  const before = serverCpuSeconds(SERVERS);
+  const result = await work();
+  const after = serverCpuSeconds(SERVERS);
+  return { result, cpu: SERVERS.map((name) => (after.get(name) ?? 0) - (before.get(name) ?? 0)) };
+}
+
+/** Median of each column of some rows of numbers, one decimal. */
+const medians = (rows: readonly number[][]): string[] => (rows[0] ?? []).map((_, column) => median(rows.map((row) => row[column] as number)).toFixed(1));
+
 /** The bench's sinks, dropped at the end. */
 class Sinks {
   private readonly all: TestEventSink[] = [];
@@ -96,24 +110,28 @@ const dumpArgs = (object: string, ...extra: string[]) => ['dump', '--object', ob
 
 /** Three interleaved pairs of full dump and pull; the lines to print, and the full dumps' median seconds and peak RSS. */
 async function fullDumps(lms: TestLms, table: Benched, sinks: Sinks): Promise<{ lines: string[]; seconds: number; peakMb: number }> {
-  const tool: number[] = [];
-  const pull: number[] = [];
-  const seconds: number[] = [];
+  const [tool, pull, seconds]: [number[], number[], number[]] = [[], [], []];
+  const [dumpCpu, pullCpu]: [number[][], number[][]] = [[], []];
   let peakMb = 0;
   for (let run = 0; run < RUNS; run += 1) {
     const sink = await sinks.fresh();
-    const dump = await timedDump(dumpArgs(table.object, '--force'), envFor(lms, sink));
+    const dump = await withServerCpu(() => timedDump(dumpArgs(table.object, '--force'), envFor(lms, sink)));
     const rows = await sink.count(table.object);
-    const pulled = await serverSidePull(lms, await sinks.fresh(), table);
-    tool.push(rows / dump.seconds);
-    pull.push(pulled.rows / pulled.seconds);
-    seconds.push(dump.seconds);
-    peakMb = Math.max(peakMb, dump.peakMb);
+    const pulled = await withServerCpu(async () => serverSidePull(lms, await sinks.fresh(), table));
+    tool.push(rows / dump.result.seconds);
+    pull.push(pulled.result.rows / pulled.result.seconds);
+    seconds.push(dump.result.seconds);
+    dumpCpu.push([dump.result.cpuSeconds, ...dump.cpu]);
+    pullCpu.push(pulled.cpu);
+    peakMb = Math.max(peakMb, dump.result.peakMb);
   }
   const ratios = tool.map((rate, index) => rate / (pull[index] as number));
+  const [node, clickhouse, mariadb] = medians(dumpCpu);
+  const [pullClickhouse, pullMariadb] = medians(pullCpu);
   return {
     lines: [`${table.object} full dump, rows/s (min / median / max of ${RUNS}): aspects ${spread(tool, 0)}; server-side pull ${spread(pull, 0)}`,
-      `${table.object} throughput ratio aspects / pull: ${spread(ratios)}`],
+      `${table.object} throughput ratio aspects / pull: ${spread(ratios)}`,
+      `${table.object} CPU seconds (median): aspects run: Node ${node}, ClickHouse ${clickhouse}, MariaDB ${mariadb}; pull: ClickHouse ${pullClickhouse}, MariaDB ${pullMariadb}`],
     seconds: median(seconds), peakMb,
   };
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { BIN } from '../test/support/cli.js';
 
 /** Peak resident set of a running process, kB (VmHWM), or 0 once it has gone. */
@@ -12,19 +12,62 @@ function peakRssKb(pid: number): number {
   }
 }
 
-/** Runs the CLI, timing it and sampling its peak RSS until it exits. */
-export function timedDump(args: string[], env: Record<string, string>): Promise<{ seconds: number; peakMb: number }> {
+/** Clock ticks per second of /proc's CPU times (Linux's USER_HZ). */
+const TICKS = 100;
+
+/** CPU seconds (user + system) a process has used so far, or undefined once it has gone. */
+function cpuSecondsOf(pid: number | string): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The command name of a process (/proc/PID/comm), or '' once it has gone. */
+function commandOf(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** CPU seconds used so far by every process of these command names (e.g. the servers), per name. */
+export function serverCpuSeconds(names: readonly string[]): Map<string, number> {
+  const totals = new Map(names.map((name) => [name, 0]));
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    const name = commandOf(pid);
+    if (totals.has(name)) totals.set(name, (totals.get(name) as number) + (cpuSecondsOf(pid) ?? 0));
+  }
+  return totals;
+}
+
+/** What one timed run of the CLI took: wall seconds, peak RSS, and its own CPU seconds. */
+export interface TimedRun {
+  readonly seconds: number;
+  readonly peakMb: number;
+  readonly cpuSeconds: number;
+}
+
+/** Runs the CLI, timing it and sampling its peak RSS and CPU time until it exits. */
+export function timedDump(args: string[], env: Record<string, string>): Promise<TimedRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let peak = 0;
+    let cpu = 0;
     let stderr = '';
-    const sampler = setInterval(() => { peak = Math.max(peak, peakRssKb(child.pid as number)); }, 20);
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, peakRssKb(child.pid as number));
+      cpu = cpuSecondsOf(child.pid as number) ?? cpu;
+    }, 20);
     child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); peak = Math.max(peak, peakRssKb(child.pid as number)); });
     child.once('close', (code) => {
       clearInterval(sampler);
       if (code !== 0) reject(new Error(`aspects exited ${code}: ${stderr.trim().split('\n').pop()}`));
-      else resolve({ seconds: (performance.now() - started) / 1000, peakMb: peak / 1024 });
+      else resolve({ seconds: (performance.now() - started) / 1000, peakMb: peak / 1024, cpuSeconds: cpu });
     });
   });
 }

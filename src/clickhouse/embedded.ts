@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { UsageError, messageOf } from '../errors.js';
 import { firstLine } from './classify.js';
 import { plainIdentifier } from './sql.js';
+import { parseTsv } from './tsv.js';
 import { ClickHouseFailure, type ClickHouseRow, type ClickHouseTarget } from './target.js';
 
 /** The part of chdb's Session the tool uses. */
@@ -59,6 +60,7 @@ export async function openEmbeddedTarget(path: string): Promise<ClickHouseTarget
     description: `chdb:${path}`,
     ping: async () => { run(session, 'SELECT 1'); },
     query: async (sql) => run(session, sql, 'JSONEachRow').split('\n').filter(Boolean).map((line) => JSON.parse(line) as ClickHouseRow),
+    queryFields: async (sql) => parseTsv(run(session, sql, 'TabSeparated')),
     command: async (sql) => { run(session, sql); },
     // The CSV goes to the engine as bytes: inside the SQL text a NUL byte would end the query.
     insertCsv: async (into, columns, csv) => {

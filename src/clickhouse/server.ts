@@ -3,6 +3,7 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickh
 import type { ClickHouseSettings } from '../config/settings.js';
 import { failureFromError, failureFromResponse } from './classify.js';
 import { quoteIdentifier } from './sql.js';
+import { parseTsv } from './tsv.js';
 import { qualifiedTable } from './sql.js';
 import type { ClickHouseRow, ClickHouseTarget, InsertOptions, TableName } from './target.js';
 
@@ -67,6 +68,10 @@ export class ServerTarget implements ClickHouseTarget {
   async query(sql: string): Promise<ClickHouseRow[]> {
     const body = await this.exec(`${sql} FORMAT JSONEachRow`);
     return body.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as ClickHouseRow);
+  }
+
+  async queryFields(sql: string): Promise<string[][]> {
+    return parseTsv(await this.exec(`${sql} FORMAT TabSeparated`));
   }
 
   async command(sql: string): Promise<void> {

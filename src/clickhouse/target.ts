@@ -26,6 +26,8 @@ export interface ClickHouseTarget {
   ping(): Promise<void>;
   /** Runs a SELECT and returns its rows. */
   query(sql: string): Promise<ClickHouseRow[]>;
+  /** Runs a SELECT and returns its rows as lists of fields in text form (TabSeparated: many small rows). */
+  queryFields(sql: string): Promise<string[][]>;
   /** Runs a statement that returns nothing (DDL). */
   command(sql: string): Promise<void>;
   /**

@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import type { Pool as CorePool } from 'mysql2';
 import { createConnection, createPool, type Connection, type ConnectionOptions, type Pool, type RowDataPacket } from 'mysql2/promise';
 import type { MysqlLocation } from '../config/urls.js';
 import { RuntimeFailure, messageOf } from '../errors.js';
@@ -41,6 +42,30 @@ function streamRows(query: EventEmitter, each: (row: SourceRow) => void): Promis
   });
 }
 
+/**
+ * Streams a query's rows on a connection of the pool. The connection's own errors end the
+ * stream too: a query without a callback is not told when its connection is lost (a KILL, a
+ * server restart), only the connection is, so the query alone would wait for ever.
+ */
+function eachRow(pool: CorePool, sql: string, params: readonly unknown[], each: (row: SourceRow) => void): Promise<number> {
+  return new Promise((resolve, reject) => {
+    pool.getConnection((failure, connection) => {
+      if (failure) return reject(failure);
+      let lose: (error: unknown) => void = reject;
+      const lost = new Promise<never>((_, fail) => { lose = fail; });
+      connection.once('error', lose);
+      const rows = streamRows(connection.query(sql, params as unknown[]) as unknown as EventEmitter, each);
+      Promise.race([rows, lost]).finally(() => connection.removeListener('error', lose)).then((count) => {
+        connection.release();
+        resolve(count);
+      }, (error: unknown) => {
+        connection.destroy();
+        reject(error);
+      });
+    });
+  });
+}
+
 /** How every connection to the LMS database is made: text datetimes (no time-zone shifts), utf8mb4. */
 function connectionOptions(location: MysqlLocation): ConnectionOptions {
   return {
@@ -69,7 +94,7 @@ export function openLmsDatabase(location: MysqlLocation): LmsReader {
       const [rows] = await pool.query<RowDataPacket[]>(sql, params as unknown[]);
       return rows as SourceRow[];
     },
-    each: (sql, params, each) => streamRows(pool.pool.query(sql, params as unknown[]) as unknown as EventEmitter, each),
+    each: (sql, params, each) => eachRow(pool.pool, sql, params, each),
     close: () => pool.end(),
   };
 }

@@ -30,17 +30,45 @@ export function keyIsSourceKey(sink: Sink): boolean {
   return sink.source.keyType === 'integer' && typeof column?.source === 'string' && sink.source.fields[column.source] === sink.source.key;
 }
 
-/** One lookup: the fingerprint of the newest stored row (by time_last_dumped, as dbt picks it) of each key it selects. */
-async function lookUp(target: ClickHouseTarget, database: string, sink: Sink, condition: string, into: Map<string, string>): Promise<void> {
+/** The dump_id of the newest stored row (by time_last_dumped, as dbt picks it) of each key a condition selects: [key, dump_id] pairs. */
+function lookUp(target: ClickHouseTarget, database: string, sink: Sink, condition: string): Promise<string[][]> {
   const key = quoteIdentifier(sink.incremental.targetKey);
-  const rows = await target.query(`SELECT toString(${key}) AS k, toString(argMax(dump_id, time_last_dumped)) AS d `
-    + `FROM ${qualifiedTable(database, sink.table)} WHERE ${condition} GROUP BY k`);
-  for (const row of rows) into.set(String(row.k), fingerprintOfDumpId(String(row.d)));
+  return target.queryFields(`SELECT toString(${key}), toString(argMax(dump_id, time_last_dumped)) `
+    + `FROM ${qualifiedTable(database, sink.table)} WHERE ${condition} GROUP BY ${key}`);
 }
 
 /** A ClickHouse literal of a key as its cell holds it. */
 function keyLiteral(sink: Sink, keyText: string): string {
   return keyIsSourceKey(sink) ? literal(Number(keyText)) : literal(keyText);
+}
+
+/** Whether the newest stored row of a key (given as ClickHouse holds it) has this fingerprint; undefined: no stored row. */
+type StoredFingerprint = (keyText: string, fingerprint: string) => boolean | undefined;
+
+/** A fingerprint's 60 bits as two numbers (28 and 32 bits). */
+const highBits = (fingerprint: string): number => Number.parseInt(fingerprint.slice(0, 7), 16);
+const lowBits = (fingerprint: string): number => Number.parseInt(fingerprint.slice(7, 15), 16);
+
+/** The stored fingerprints of a span of integer keys, by key less the span's first key: 9 bytes a key. */
+class Span {
+  private readonly high: Uint32Array;
+  private readonly low: Uint32Array;
+  private readonly present: Uint8Array;
+
+  constructor(readonly first: number, size: number, rows: readonly string[][]) {
+    [this.high, this.low, this.present] = [new Uint32Array(size), new Uint32Array(size), new Uint8Array(size)];
+    for (const [keyText, dumpId] of rows) {
+      const at = Number(keyText) - first;
+      const fingerprint = fingerprintOfDumpId(dumpId as string);
+      [this.high[at], this.low[at], this.present[at]] = [highBits(fingerprint), lowBits(fingerprint), 1];
+    }
+  }
+
+  matches(key: number, fingerprint: string): boolean | undefined {
+    const at = key - this.first;
+    if (this.present[at] !== 1) return undefined;
+    return this.high[at] === highBits(fingerprint) && this.low[at] === lowBits(fingerprint);
+  }
 }
 
 /**
@@ -65,7 +93,7 @@ const SPANS_KEPT = 4;
  * lists of the page's keys.
  */
 export class StoredFingerprints {
-  private readonly spans = new Map<number, Promise<Map<string, string>>>();
+  private readonly spans = new Map<number, Promise<Span>>();
 
   private summaries: Promise<Map<number, UnitSummary>> | undefined;
 
@@ -91,30 +119,33 @@ export class StoredFingerprints {
   /** Per row: written when ClickHouse has no row for its key, or its newest row has another fingerprint. */
   async decide(page: ComparedPage): Promise<Decision[]> {
     if (page.rows.length === 0) return [];
-    const stored: { get(key: string): string | undefined } = page.keyRange ? await this.inRange(page.keyRange) : await this.listed(page.rows);
+    const stored = page.keyRange ? await this.inRange(page.keyRange) : await this.listed(page.rows);
     return page.rows.map((row) => {
-      const fingerprint = stored.get(row.keyText);
-      if (fingerprint === undefined) return NEW_ROW;
-      return fingerprint === row.fingerprint ? UNCHANGED_ROW : CHANGED_ROW;
+      const same = stored(row.keyText, row.fingerprint);
+      if (same === undefined) return NEW_ROW;
+      return same ? UNCHANGED_ROW : CHANGED_ROW;
     });
   }
 
   /** The stored fingerprints of the keys in `range`, from the spans covering it. */
-  private async inRange([first, last]: readonly [Key, Key]): Promise<{ get(key: string): string | undefined }> {
+  private async inRange([first, last]: readonly [Key, Key]): Promise<StoredFingerprint> {
     const from = Math.floor(Number(first) / this.spanKeys);
     const to = Math.floor(Number(last) / this.spanKeys);
-    const spans: Map<string, string>[] = [];
+    const spans: Span[] = [];
     for (let index = from; index <= to; index += 1) spans.push(await this.span(index));
-    return { get: (key) => spans[Math.floor(Number(key) / this.spanKeys) - from]?.get(key) };
+    return (keyText, fingerprint) => {
+      const key = Number(keyText);
+      return spans[Math.floor(key / this.spanKeys) - from]?.matches(key, fingerprint);
+    };
   }
 
-  private span(index: number): Promise<Map<string, string>> {
+  private span(index: number): Promise<Span> {
     const cached = this.spans.get(index);
     if (cached) return cached;
     const key = quoteIdentifier(this.sink.incremental.targetKey);
-    const stored = new Map<string, string>();
-    const condition = `${key} >= ${literal(index * this.spanKeys)} AND ${key} < ${literal((index + 1) * this.spanKeys)}`;
-    const loading = lookUp(this.target, this.database, this.sink, condition, stored).then(() => stored);
+    const start = index * this.spanKeys;
+    const condition = `${key} >= ${literal(start)} AND ${key} < ${literal(start + this.spanKeys)}`;
+    const loading = lookUp(this.target, this.database, this.sink, condition).then((rows) => new Span(start, this.spanKeys, rows));
     // A failed lookup is not kept: the retry reads the span again.
     loading.catch(() => this.spans.delete(index));
     this.spans.set(index, loading);
@@ -122,14 +153,17 @@ export class StoredFingerprints {
     return loading;
   }
 
-  private async listed(rows: readonly Fingerprinted[]): Promise<Map<string, string>> {
+  private async listed(rows: readonly Fingerprinted[]): Promise<StoredFingerprint> {
     const stored = new Map<string, string>();
     const key = quoteIdentifier(this.sink.incremental.targetKey);
     const keys = [...new Set(rows.map((row) => row.keyText))];
     for (let start = 0; start < keys.length; start += KEYS_PER_LOOKUP) {
       const chunk = keys.slice(start, start + KEYS_PER_LOOKUP).map((text) => keyLiteral(this.sink, text));
-      await lookUp(this.target, this.database, this.sink, `${key} IN (${chunk.join(', ')})`, stored);
+      for (const [keyText, dumpId] of await lookUp(this.target, this.database, this.sink, `${key} IN (${chunk.join(', ')})`)) stored.set(keyText as string, dumpId as string);
     }
-    return stored;
+    return (keyText, fingerprint) => {
+      const dumpId = stored.get(keyText);
+      return dumpId === undefined ? undefined : fingerprintOfDumpId(dumpId) === fingerprint;
+    };
   }
 }

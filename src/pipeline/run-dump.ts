@@ -58,14 +58,34 @@ export interface DumpTarget {
 const LONG_PAUSE_SECONDS = 5;
 /** Longest time an insert stays open, taking pages. */
 const INSERT_OPEN_SECONDS = 60;
-/** Stored fingerprints are read in about this many spans of keys per object... */
-const SPANS_PER_OBJECT = 8;
+/** Stored fingerprints are read in about this many spans of keys per object (a table not sorted by its key is scanned once a span)... */
+const SPANS_PER_OBJECT = 2;
 /** ...of at least this many pages... */
 const PAGES_PER_SPAN = 10;
-/** ...and at most this many keys (memory). */
-const MAX_SPAN_KEYS = 1_000_000;
+/** ...and at most this many keys (memory: about 80 bytes a key). */
+const MAX_SPAN_KEYS = 500_000;
 /** Retired users listed in a unit's summary query at most (more: those units are probed row by row). */
 const MAX_RETIRED_LISTED = 50_000;
+
+/**
+ * Whether comparing unit summaries still pays: a unit whose summaries differ is read again row by
+ * row, so when changes are everywhere (most units differ), the summaries are given up.
+ */
+class SummaryOdds {
+  private checked = 0;
+  private differed = 0;
+
+  worthIt(): boolean {
+    return this.checked < 4 || this.differed * 2 <= this.checked;
+  }
+
+  /** Records one comparison; returns whether the summaries agreed. */
+  saw(agreed: boolean): boolean {
+    this.checked += 1;
+    if (!agreed) this.differed += 1;
+    return agreed;
+  }
+}
 
 /** The parts of one object's dump, made once its references and rules are loaded. */
 interface Stages {
@@ -141,14 +161,16 @@ class ObjectDump {
     if (!grid || !this.probe(stored) || !keyIsSourceKey(this.sink) || this.request.explain) return undefined;
     const { sink, filter } = this;
     const userField = sink.columns.find((each) => each.name === sink.userColumn)?.source;
+    const odds = new SummaryOdds();
     return async (unit) => {
+      if (!odds.worthIt()) return undefined;
       const retired = retirements?.users() ?? [];
       const without = typeof userField === 'string' && retired.length > 0 && retired.length <= MAX_RETIRED_LISTED
         ? [`${sink.source.fields[userField]} NOT IN (?)`, retired] as const : undefined;
       const [ours] = await this.readMysql(() => this.ctx.lms.select(...summaryQuery(sink.source, filter, unit.bounds, fingerprintSummarySql(sink), without)));
       const theirs = (await this.callClickHouse(() => stored.unitSummaries(grid, filter.skipIds))).get(unit.index) ?? { rows: 0, xor: '0' };
       const rows = Number(ours?.n ?? 0);
-      return rows === theirs.rows && String(ours?.x ?? '0') === theirs.xor ? rows : undefined;
+      return odds.saw(rows === theirs.rows && String(ours?.x ?? '0') === theirs.xor) ? rows : undefined;
     };
   }
 

@@ -32,6 +32,7 @@ class ScriptedTarget implements ClickHouseTarget {
 
   ping = () => this.real.ping();
   query = (sql: string) => this.real.query(sql);
+  queryFields = (sql: string) => this.real.queryFields(sql);
   command = (sql: string) => this.real.command(sql);
   close = () => this.real.close();
 
@@ -68,6 +69,23 @@ function enrollmentRows(count: number, time: string): HeldRow[] {
   });
 }
 
+/** Retries fast: the faults are played, not waited for. */
+const policy = { budgetMs: 20_000, baseDelayMs: 10, maxDelayMs: 50 };
+
+/** A test sink and a target on the real server for the describe's tests, dropped after them. */
+function onRealServer(use: (made: { sink: TestEventSink; real: ClickHouseTarget }) => void): void {
+  let made: { sink: TestEventSink; real: ClickHouseTarget } | undefined;
+  before(async () => {
+    const sink = await createTestEventSink();
+    made = { sink, real: new ServerTarget({ url: sink.url, username: 'default', password: '', database: sink.database, timeoutSeconds: 30 }) };
+    use(made);
+  });
+  after(async () => {
+    await made?.real.close();
+    await made?.sink.drop();
+  });
+}
+
 // The exactly-once writer on the real 18.16 server, with faults played at exact points.
 describe('exactly-once inserts', () => {
   let sink: TestEventSink;
@@ -75,15 +93,7 @@ describe('exactly-once inserts', () => {
   const notes: string[] = [];
   const retries: string[] = [];
   const listener = { retrying: (_: number, __: number, reason: string) => retries.push(reason), note: (text: string) => notes.push(text) };
-  const policy = { budgetMs: 20_000, baseDelayMs: 10, maxDelayMs: 50 };
-  before(async () => {
-    sink = await createTestEventSink();
-    real = new ServerTarget({ url: sink.url, username: 'default', password: '', database: sink.database, timeoutSeconds: 30 });
-  });
-  after(async () => {
-    await real.close();
-    await sink.drop();
-  });
+  onRealServer((made) => ({ sink, real } = made));
 
   /** Writes 200 rows stamped `time` through the script; returns the target, which kept every body it was sent. */
   async function play(script: Action[], time: string): Promise<ScriptedTarget> {
@@ -146,15 +156,7 @@ describe('streamed inserts', () => {
   let real: ClickHouseTarget;
   const notes: string[] = [];
   const listener = { retrying: () => undefined, note: (text: string) => notes.push(text) };
-  const policy = { budgetMs: 20_000, baseDelayMs: 10, maxDelayMs: 50 };
-  before(async () => {
-    sink = await createTestEventSink();
-    real = new ServerTarget({ url: sink.url, username: 'default', password: '', database: sink.database, timeoutSeconds: 30 });
-  });
-  after(async () => {
-    await real.close();
-    await sink.drop();
-  });
+  onRealServer((made) => ({ sink, real } = made));
 
   /** Enrollment `key` as the source holds it. */
   const shaped = (key: number): PageRow => {
