@@ -11,7 +11,7 @@ import { monitorCommand } from './commands/monitor.js';
 import { supersetCommand } from './commands/superset.js';
 import type { CommandContext } from './commands/context.js';
 import { AspectsError, EXIT_CODES, messageOf } from './errors.js';
-import { writeLine } from './output/streams.js';
+import { timestamp, writeLine, type OutputStreams } from './output/streams.js';
 
 /** The plugin's snake_case flags, accepted as aliases of ours. */
 const FLAG_ALIASES: Readonly<Record<string, string>> = Object.freeze({
@@ -59,11 +59,7 @@ export function buildProgram(context: CommandContext): Command {
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions()
-    .addHelpText('after', ROOT_HELP)
-    .configureOutput({
-      writeOut: (text) => context.streams.stdout.write(text),
-      writeErr: (text) => context.streams.stderr.write(redact(text)),
-    });
+    .addHelpText('after', ROOT_HELP);
   program.addCommand(dumpCommand(context));
   program.addCommand(retireCommand(context));
   program.addCommand(schemaCommand(context));
@@ -72,30 +68,90 @@ export function buildProgram(context: CommandContext): Command {
   program.addCommand(loadTestCommand(context));
   program.addCommand(monitorCommand(context));
   program.addCommand(supersetCommand(context));
-  const overrideExits = (command: Command): void => {
-    command.exitOverride();
-    command.commands.forEach(overrideExits);
+  const output = {
+    writeOut: (text: string) => context.streams.stdout.write(text),
+    writeErr: (text: string) => context.streams.stderr.write(redact(text)),
+    // commander's own `error: …` lines read like every other failure: `aspects: …`.
+    outputError: (text: string, write: (text: string) => void) => write(text.replace(/^error: /, 'aspects: ')),
   };
-  overrideExits(program);
+  const configure = (command: Command): void => {
+    command.exitOverride().configureOutput(output);
+    command.commands.forEach(configure);
+  };
+  configure(program);
   return program;
 }
 
-function exitCodeOf(error: unknown, context: CommandContext): number {
+/** The one line a failure is reported with (commander's own errors included). */
+function failureMessage(error: unknown): string {
+  const message = messageOf(error).split('\n')[0] ?? '';
+  return error instanceof CommanderError ? message.replace(/^error: /, '') : message;
+}
+
+function exitCodeOf(error: unknown, context: CommandContext, jsonLogs: boolean): number {
   if (error instanceof CommanderError) {
     // commander already printed its one-line message; help and version are successes.
     return error.exitCode === 0 ? EXIT_CODES.success : EXIT_CODES.usage;
   }
   const exitCode = error instanceof AspectsError ? error.exitCode : EXIT_CODES.runtime;
-  writeLine(context.streams.stderr, `aspects: ${messageOf(error).split('\n')[0]}`);
+  const line = jsonLogs ? JSON.stringify({ time: timestamp(), event: 'error', exit_code: exitCode, message: failureMessage(error) })
+    : `aspects: ${failureMessage(error)}`;
+  writeLine(context.streams.stderr, line);
   return exitCode;
+}
+
+/** Whether stderr lines are to be JSON (`--log-format json`). */
+function wantsJsonLogs(args: readonly string[]): boolean {
+  const at = args.indexOf('--log-format');
+  return args.includes('--log-format=json') || (at >= 0 && args[at + 1] === 'json');
+}
+
+/** Commands that hold subcommands: their name is part of the command's. */
+const GROUPS = new Set(['schema', 'load-test', 'superset']);
+
+/** The command a command line runs (`dump`, `schema status`), as far as its words say. */
+function commandOf(args: readonly string[]): string {
+  const [first, second] = args.filter((arg) => !arg.startsWith('-'));
+  return first !== undefined && second !== undefined && GROUPS.has(first) ? `${first} ${second}` : first ?? '';
+}
+
+/** Whether `--json` was asked for (before any `--`). */
+function wantsJson(args: readonly string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).includes('--json');
+}
+
+/** stdout, noting whether anything was written to it (a command's own JSON document). */
+function trackedStdout(stdout: OutputStreams['stdout']): { stream: OutputStreams['stdout']; used: () => boolean } {
+  let used = false;
+  const write = (...args: unknown[]): boolean => {
+    used = true;
+    return (stdout.write as (...rest: unknown[]) => boolean)(...args);
+  };
+  // Everything but write is the real stream's own, called on it.
+  const stream = new Proxy(stdout, {
+    get: (target, property) => {
+      if (property === 'write') return write;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { stream, used: () => used };
 }
 
 /** Runs one command line (without `node` and the script) and returns the exit code. */
 export async function runCli(args: readonly string[], context: CommandContext): Promise<number> {
+  const stdout = trackedStdout(context.streams.stdout);
+  const tracked: CommandContext = { ...context, streams: { ...context.streams, stdout: stdout.stream } };
   try {
-    await buildProgram(context).parseAsync(normaliseAliases(args), { from: 'user' });
+    await buildProgram(tracked).parseAsync(normaliseAliases(args), { from: 'user' });
     return EXIT_CODES.success;
   } catch (error) {
-    return exitCodeOf(error, context);
+    const exitCode = exitCodeOf(error, tracked, wantsJsonLogs(args));
+    // `--json` always gets a document, also when the command failed before printing its own.
+    if (exitCode !== EXIT_CODES.success && wantsJson(args) && !stdout.used()) {
+      writeLine(context.streams.stdout, JSON.stringify({ command: commandOf(args), status: 'error', exit_code: exitCode, error: failureMessage(error) }));
+    }
+    return exitCode;
   }
 }

@@ -1,6 +1,6 @@
 import { runCli } from './cli.js';
 import { EXIT_CODES } from './errors.js';
-import { writeLine } from './output/streams.js';
+import { processNoticeLine } from './output/streams.js';
 
 /**
  * The process entry point: wires argv, environment, streams and signals into the CLI.
@@ -12,11 +12,11 @@ export async function runFromProcess(): Promise<void> {
   const onSignal = (signal: NodeJS.Signals): void => {
     if (hard.signal.aborted) process.exit(EXIT_CODES.interrupted);
     if (controller.signal.aborted) {
-      writeLine(process.stderr, `aspects: ${signal} received again; abandoning the write under way, then the summary (a third time exits at once)`);
+      processNoticeLine(`aspects: ${signal} received again; abandoning the write under way, then the summary (a third time exits at once)`);
       hard.abort();
       return;
     }
-    writeLine(process.stderr, `aspects: ${signal} received; stopping after the current batch (again to stop sooner)`);
+    processNoticeLine(`aspects: ${signal} received; stopping after the current batch (again to stop sooner)`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);

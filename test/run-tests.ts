@@ -21,7 +21,7 @@ async function main(): Promise<number> {
   const here = fileURLToPath(new URL('.', import.meta.url));
   const faults = process.argv[2] === '--faults';
   const filter = process.argv.slice(faults ? 3 : 2);
-  const suite = (file: string) => file.includes(`${join('dist', 'test', 'faults')}/`) === faults;
+  const suite = (file: string) => file.startsWith(join(here, 'faults')) === faults;
   const files = testFiles(here).filter((file) => suite(file) && (filter.length === 0 || filter.some((part) => file.includes(part))));
   process.stderr.write(`test servers: MySQL ${await testMysqlServer()}, ClickHouse ${await testClickHouseServer()}\n`);
   const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-timeout=600000', ...files], { stdio: 'inherit', env: process.env });

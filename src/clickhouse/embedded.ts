@@ -1,5 +1,7 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { UsageError, messageOf } from '../errors.js';
+import { LockHeld, RuntimeFailure, UsageError, messageOf } from '../errors.js';
 import { firstLine } from './classify.js';
 import { plainIdentifier } from './sql.js';
 import { parseTsv } from './tsv.js';
@@ -53,9 +55,42 @@ async function wholeBody(csv: readonly Buffer[] | Readable): Promise<Buffer> {
 /** Bodies of embedded inserts stay below this: the engine takes each one whole, from memory. */
 const EMBEDDED_INSERT_BYTES = 64 << 20;
 
-/** ClickHouse embedded in this process (chdb), on a folder: `--clickhouse-url chdb:PATH`. */
-export async function openEmbeddedTarget(path: string): Promise<ClickHouseTarget> {
-  const session = await openChdbSession(path);
+/** The process holding the engine's lock on a store folder (from Linux's /proc/locks), if any. */
+function storeHolder(path: string): number | undefined {
+  try {
+    const { dev, ino } = statSync(join(path, 'status'));
+    const id = `${(dev >> 8).toString(16).padStart(2, '0')}:${(dev & 0xff).toString(16).padStart(2, '0')}:${ino}`;
+    for (const line of readFileSync('/proc/locks', 'utf8').split('\n')) {
+      const match = /\s(\d+)\s+([0-9a-f]+:[0-9a-f]+:\d+)\s/.exec(line);
+      if (match?.[2] === id && Number(match[1]) !== process.pid) return Number(match[1]);
+    }
+  } catch {
+    // No status file yet (a new store), or no /proc/locks (not Linux): the engine itself will tell.
+  }
+  return undefined;
+}
+
+/** The engine on a store folder, with one clear line when the folder is missing or in use. */
+async function openStore(path: string, create: boolean): Promise<ChdbSession> {
+  if (!create && !existsSync(path)) {
+    throw new UsageError(`chdb:${path} does not exist: check the path, or create the store with aspects schema init --clickhouse-url chdb:${path}`);
+  }
+  const holder = storeHolder(path);
+  if (holder !== undefined) throw new LockHeld(`chdb:${path} is in use by process ${holder} (the embedded engine serves one process per folder); wait for it to finish, or stop it`);
+  try {
+    return await openChdbSession(path);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new RuntimeFailure(`cannot open chdb:${path} (is another process using it?): ${firstLine(messageOf(error))}`);
+  }
+}
+
+/**
+ * ClickHouse embedded in this process (chdb), on a folder: `--clickhouse-url chdb:PATH`.
+ * `create`: the folder may be new (schema init); otherwise it must exist.
+ */
+export async function openEmbeddedTarget(path: string, create = false): Promise<ClickHouseTarget> {
+  const session = await openStore(path, create);
   return {
     description: `chdb:${path}`,
     ping: async () => { run(session, 'SELECT 1'); },

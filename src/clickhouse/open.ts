@@ -8,16 +8,17 @@ import { connecting, type ConnectRetry } from '../pipeline/retry.js';
 
 /**
  * The ClickHouse destination the settings name: a server over HTTP, or `chdb:PATH` embedded.
- * `signal` abandons the server's requests (in-process calls cannot be).
+ * `signal` abandons the server's requests (in-process calls cannot be); `create` lets a chdb:
+ * folder be new (schema init), where otherwise a missing one is a mistyped path.
  */
-export async function openClickHouse(settings: ClickHouseSettings, signal?: AbortSignal): Promise<ClickHouseTarget> {
-  if (settings.url.startsWith('chdb:')) return openEmbeddedTarget(settings.url.slice('chdb:'.length));
+export async function openClickHouse(settings: ClickHouseSettings, signal?: AbortSignal, create = false): Promise<ClickHouseTarget> {
+  if (settings.url.startsWith('chdb:')) return openEmbeddedTarget(settings.url.slice('chdb:'.length), create);
   return new ServerTarget(settings, signal);
 }
 
 /** Opens the destination and checks it answers (retrying while it may come up, when asked); one clear failure otherwise. */
-export async function connectClickHouse(settings: ClickHouseSettings, retry?: ConnectRetry): Promise<ClickHouseTarget> {
-  const target = await openClickHouse(settings, retry?.signal);
+export async function connectClickHouse(settings: ClickHouseSettings, retry?: ConnectRetry, create = false): Promise<ClickHouseTarget> {
+  const target = await openClickHouse(settings, retry?.signal, create);
   try {
     await connecting(() => target.ping(), (error) => error instanceof ClickHouseFailure && error.transient, retry);
     return target;

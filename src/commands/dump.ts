@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { resolveSettings, type ConnectionFlags } from '../config/settings.js';
+import { UsageError } from '../errors.js';
 import { chooseReporter } from '../output/tty-reporter.js';
 import { executeDump } from '../pipeline/execute-dump.js';
 import { planObjects } from '../pipeline/plan.js';
@@ -31,6 +32,8 @@ interface DumpFlags extends ConnectionFlags {
   limit?: number;
   dryRun?: boolean;
   json?: boolean;
+  quiet?: boolean;
+  logFormat?: 'text' | 'json';
   retries?: number;
   retryFor: number;
   waitLock?: number | true;
@@ -80,11 +83,24 @@ function toRequest(flags: DumpFlags): DumpRequest {
   };
 }
 
+/** Selectors that select nothing, or keys of one object given for several: usage errors. */
+function checkSelectors(flags: DumpFlags): void {
+  const given: [string, string[] | undefined][] = [['--ids', flags.ids], ['--course-keys', flags.courseKeys], ['--skip-ids', flags.skipIds], ['--org', flags.org]];
+  const empty = given.find(([, values]) => values?.length === 0);
+  if (empty) throw new UsageError(`${empty[0]} names nothing; give at least one value, or leave the option out`);
+  const objects = flags.object ?? [];
+  const keyed = flags.ids ? '--ids' : flags.startPk !== undefined ? '--start-pk' : undefined;
+  if (keyed && (objects.length !== 1 || objects[0] === 'all')) {
+    throw new UsageError(`${keyed} takes primary keys of one object; name exactly one with --object (not all)`);
+  }
+}
+
 async function dumpAction(flags: DumpFlags, context: CommandContext): Promise<void> {
+  checkSelectors(flags);
   const settings = resolveSettings(flags, context.env);
   const request = toRequest(flags);
   const plan = planObjects(request.objects, settings);
-  const reporter = chooseReporter(context.streams, flags.json === true);
+  const reporter = chooseReporter(context.streams, { json: flags.json === true, logFormat: flags.logFormat, quiet: flags.quiet, dryRun: request.dryRun });
   const { summary, error } = await executeDump(settings, plan, request, reporter, { graceful: context.signal, hard: context.hardStop });
   reporter.finished(summary);
   if (error) throw error;
@@ -110,6 +126,8 @@ export function dumpCommand(context: CommandContext): Command {
     .option('--limit <rows>', 'write exactly this many rows per object at most', positiveInteger)
     .option('--dry-run', 'read and compare everything, write nothing, report what would be written (alias --dry_run)')
     .option('--json', 'print one JSON summary on stdout at the end')
+    .option('--quiet', 'no progress bars or batch lines on stderr; notices, retries, errors and the summary still show')
+    .addOption(new Option('--log-format <format>', 'stderr lines as text, or one JSON object per line (time, event, …)').choices(['text', 'json']).default('text'))
     .option('--verbose', 'list every row\'s dump or skip decision with its reason (always on with --dry-run)')
     .option('--modulestore-url <url>', 'read course_blocks from the split modulestore in MongoDB, mongodb://…/openedx (env ASPECTS_MODULESTORE_URL; default: MySQL learning_sequences)')
     .option('--modulestore-collection <prefix>', 'modulestore collection prefix (env ASPECTS_MODULESTORE_COLLECTION; default modulestore)')

@@ -69,7 +69,7 @@ async function loadTestAction(flags: LoadTestFlags, context: CommandContext): Pr
     const runId = newRunId();
     const events = await eventTarget(flags, context, target, settings, loadTestCourse(request, runId));
     const summary = await runLoadTest(target, settings.clickhouse.database, settings.loadTest, request, runId, events, context.signal,
-      (sent) => { if (sent % 100 === 0) writeLine(context.streams.stderr, `load-test: ${sent} events sent`); });
+      (sent) => { if (sent === 1 || sent % 100 === 0) writeLine(context.streams.stderr, `load-test: run ${runId}, ${sent} event${sent === 1 ? '' : 's'} sent`); });
     // Log lines on stdout keep stdout to themselves; the summary goes to stderr then.
     const out = flags.target === 'log' && !flags.logFile ? context.streams.stderr : context.streams.stdout;
     writeLine(out, flags.json ? JSON.stringify(summary)

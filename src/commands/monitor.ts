@@ -6,7 +6,7 @@ import { openBackend } from '../loadtest/backends.js';
 import { KAFKA_SASL_MECHANISMS } from '../loadtest/kafka-bus.js';
 import { kafkaOptions, type KafkaFlags } from '../loadtest/kafka-settings.js';
 import { monitorRun } from '../loadtest/monitor.js';
-import { clock, writeLine } from '../output/streams.js';
+import { timestamp, writeLine } from '../output/streams.js';
 import type { CommandContext } from './context.js';
 import { addConnectionOptions } from './connection-options.js';
 import { nonNegativeSeconds } from './parse.js';
@@ -32,7 +32,7 @@ async function monitorAction(flags: MonitorFlags, context: CommandContext): Prom
   });
   const target = await connectClickHouse(settings.clickhouse);
   try {
-    const log = (line: string) => writeLine(context.streams.stderr, `${clock()} ${line}`);
+    const log = (line: string) => writeLine(context.streams.stderr, `${timestamp()} ${line}`);
     log('waiting for a load-test run started in the last minute');
     const runId = await monitorRun(target, backend, {
       database: settings.clickhouse.database, tables: settings.loadTest, sleepSeconds: flags.sleepTime, signal: context.signal, log,

@@ -1,12 +1,16 @@
 import { InvalidArgumentError } from 'commander';
 
+/** A whole number written with digits only, in JavaScript's exact range; `what` names the range in the message. */
+function wholeNumber(value: string, least: number, what: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value.trim()) || number < least) throw new InvalidArgumentError(`must be a whole number of at least ${least}.`);
+  if (!Number.isSafeInteger(number)) throw new InvalidArgumentError(`must be ${what}, at most ${Number.MAX_SAFE_INTEGER}.`);
+  return number;
+}
+
 /** commander argParser: a whole number ≥ 1. */
 export function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number) || number < 1) {
-    throw new InvalidArgumentError('must be a whole number of at least 1.');
-  }
-  return number;
+  return wholeNumber(value, 1, 'a whole number');
 }
 
 /** commander argParser: a TCP port, 1..65535. */
@@ -18,11 +22,7 @@ export function portNumber(value: string): number {
 
 /** commander argParser: a whole number ≥ 0. */
 export function nonNegativeInteger(value: string): number {
-  const number = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number)) {
-    throw new InvalidArgumentError('must be a whole number of at least 0.');
-  }
-  return number;
+  return wholeNumber(value, 0, 'a whole number');
 }
 
 /** commander argParser for --published-since: an ISO date or date-time, as UTC MySQL datetime text. */
@@ -35,12 +35,16 @@ export function isoDate(value: string): string {
   return new Date(parsed).toISOString().replace('T', ' ').replace('Z', '000');
 }
 
-/** commander argParser: seconds, fractions allowed, ≥ 0. */
+/** The longest pause Node's timers can wait (2^31 − 1 ms, about 24.8 days); longer ones would not wait at all. */
+const MAX_SECONDS = 2_147_483;
+
+/** commander argParser: seconds, fractions allowed, from 0 to MAX_SECONDS. */
 export function nonNegativeSeconds(value: string): number {
   const number = Number(value);
   if (value.trim() === '' || !Number.isFinite(number) || number < 0) {
     throw new InvalidArgumentError('must be a number of seconds of at least 0.');
   }
+  if (number > MAX_SECONDS) throw new InvalidArgumentError(`must be at most ${MAX_SECONDS} seconds (about 24 days).`);
   return number;
 }
 

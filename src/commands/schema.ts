@@ -15,7 +15,8 @@ async function initAction(flags: InitFlags, context: CommandContext): Promise<vo
     throw new UsageError(`--cluster ${JSON.stringify(flags.cluster)} is not a cluster name`);
   }
   const settings = resolveSettings(flags, context.env);
-  const target = await connectClickHouse(settings.clickhouse);
+  // schema init is what creates a chdb: store, so its folder may be new.
+  const target = await connectClickHouse(settings.clickhouse, undefined, true);
   try {
     for (const notice of await initSchema(target, settings.clickhouse.database, flags.cluster)) writeLine(context.streams.stdout, notice);
     if (flags.xapi) {

@@ -2,11 +2,11 @@ import { Command } from 'commander';
 import { connectClickHouse } from '../clickhouse/open.js';
 import { resolveSettings, type ConnectionFlags } from '../config/settings.js';
 import { Drift, UsageError } from '../errors.js';
+import { planStatus } from '../pipeline/plan.js';
 import { connectLmsDatabase, type LmsDatabase } from '../lms/database.js';
 import { writeLine } from '../output/streams.js';
 import { textTable } from '../output/table.js';
-import { OBJECT_NAMES, SINKS, findSink } from '../sinks/index.js';
-import type { Sink } from '../sinks/types.js';
+import { OBJECT_NAMES } from '../sinks/index.js';
 import { objectStatus, type ObjectStatus } from '../status/status.js';
 import type { CommandContext } from './context.js';
 import { addConnectionOptions } from './connection-options.js';
@@ -18,15 +18,6 @@ interface StatusFlags extends ConnectionFlags {
   failOnStale?: boolean;
 }
 
-function selectedSinks(names: readonly string[] | undefined): Sink[] {
-  if (!names || names.includes('all')) return [...SINKS];
-  return names.map((name) => {
-    const sink = findSink(name);
-    if (!sink) throw new UsageError(`unknown object ${JSON.stringify(name)}; choose from ${OBJECT_NAMES.join(', ')} or all`);
-    return sink;
-  });
-}
-
 function statusTable(objects: readonly ObjectStatus[]): string {
   return textTable(['object', 'mysql', 'clickhouse', 'missing', 're-dump', 'newest dump'], objects.map((each) => [
     each.object, String(each.mysql_keys), each.clickhouse_keys === null ? 'no table' : String(each.clickhouse_keys),
@@ -35,8 +26,8 @@ function statusTable(objects: readonly ObjectStatus[]): string {
 }
 
 async function statusAction(flags: StatusFlags, context: CommandContext): Promise<void> {
-  const sinks = selectedSinks(flags.object);
   const settings = resolveSettings(flags, context.env);
+  const { sinks, skipped, notes } = planStatus(flags.object, settings);
   if (!settings.mysql) throw new UsageError('status compares with the LMS database: pass --mysql-url or set ASPECTS_MYSQL_URL');
   const target = await connectClickHouse(settings.clickhouse);
   let db: LmsDatabase | undefined;
@@ -48,8 +39,9 @@ async function statusAction(flags: StatusFlags, context: CommandContext): Promis
     await db?.close().catch(() => undefined);
     await target.close().catch(() => undefined);
   }
+  for (const line of [...skipped.map((each) => `not checking ${each.object}: ${each.reason}`), ...notes]) writeLine(context.streams.stderr, line);
   const stale = objects.filter((each) => each.stale);
-  writeLine(context.streams.stdout, flags.json ? JSON.stringify({ command: 'status', stale: stale.length > 0, objects }) : statusTable(objects));
+  writeLine(context.streams.stdout, flags.json ? JSON.stringify({ command: 'status', stale: stale.length > 0, objects, skipped }) : statusTable(objects));
   if (flags.failOnStale && stale.length > 0) {
     throw new Drift(`ClickHouse is behind the LMS for ${stale.map((each) => each.object).join(', ')}`);
   }
@@ -59,7 +51,7 @@ async function statusAction(flags: StatusFlags, context: CommandContext): Promis
 export function statusCommand(context: CommandContext): Command {
   const command = new Command('status')
     .description('compare MySQL and ClickHouse per object: keys, keys missing, courses to re-dump, newest dump')
-    .option('--object <name...>', `objects to check (default all): ${OBJECT_NAMES.join(', ')}`, collectNames)
+    .option('--object <name...>', `objects to check: ${OBJECT_NAMES.join(', ')}, or all (default: what dump --object all dumps, so PII objects only with ASPECTS_ENABLE_PII, and not those switched off)`, collectNames)
     .option('--json', 'print one JSON document')
     .option('--fail-on-stale', 'exit 3 when any key is missing or any course would be re-dumped (cron alerts, CI)')
     .addHelpText('after', `

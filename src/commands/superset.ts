@@ -3,7 +3,7 @@ import { configFileOf, resolveSettings } from '../config/settings.js';
 import { RuntimeFailure, UsageError, messageOf } from '../errors.js';
 import { authUserByName } from '../lms/auth-user.js';
 import { connectLmsDatabase } from '../lms/database.js';
-import { clock, writeLine } from '../output/streams.js';
+import { timestamp, writeLine } from '../output/streams.js';
 import { textTable } from '../output/table.js';
 import { checkDashboards } from '../superset/check.js';
 import { SupersetClient } from '../superset/client.js';
@@ -118,7 +118,7 @@ async function embedAction(flags: EmbedFlags, context: CommandContext): Promise<
   if (dashboard === undefined) throw new UsageError(`no instructor dashboard ${JSON.stringify(flags.dashboard ?? '')}; see aspects superset dashboards`);
   const supersetDomain = settings.account.serviceUrl ?? settings.account.internalServiceUrl;
   if (supersetDomain === undefined) throw new UsageError('SUPERSET_CONFIG needs service_url or internal_service_url');
-  const log = (line: string) => writeLine(context.streams.stderr, `${clock()} ${line}`);
+  const log = (line: string) => writeLine(context.streams.stderr, `${timestamp()} ${line}`);
   const page = { courseKey: course.text, dashboardId: dashboard.uuid, dashboardName: dashboard.name, supersetDomain, mintToken: async () => (await mintToken(settings, flags, context)).token };
   const server = await serveEmbedPage(page, flags.port, log).catch((error: unknown) => {
     throw new RuntimeFailure(`cannot serve on 127.0.0.1:${flags.port}: ${messageOf(error)}`);

@@ -20,7 +20,7 @@ export interface ConfigFile {
   /** Django's DATABASES setting, as in lms.yml; `default` is the LMS database. */
   readonly DATABASES?: {
     readonly default?: {
-      readonly HOST?: string; readonly PORT?: number | string; readonly USER?: string;
+      readonly ENGINE?: string; readonly HOST?: string; readonly PORT?: number | string; readonly USER?: string;
       readonly PASSWORD?: string; readonly NAME?: string;
     };
   };
@@ -80,6 +80,12 @@ export function backendConfig(config: ConfigFile): {
 export function mysqlUrlFromDjango(config: ConfigFile): string | undefined {
   const db = config.DATABASES?.default;
   if (!db?.NAME) return undefined;
+  if (db.ENGINE !== undefined && !/mysql/i.test(String(db.ENGINE))) {
+    throw new UsageError(`DATABASES.default.ENGINE is ${JSON.stringify(db.ENGINE)}: aspects reads the LMS from MySQL or MariaDB only (django.db.backends.mysql)`);
+  }
+  if (db.PORT !== undefined && db.PORT !== '' && !/^\d{1,5}$/.test(String(db.PORT))) {
+    throw new UsageError(`DATABASES.default.PORT must be a port number, not ${JSON.stringify(db.PORT)}`);
+  }
   const auth = `${encodeURIComponent(db.USER ?? 'root')}:${encodeURIComponent(db.PASSWORD ?? '')}`;
   return `mysql://${auth}@${db.HOST || '127.0.0.1'}:${db.PORT || 3306}/${encodeURIComponent(db.NAME)}`;
 }

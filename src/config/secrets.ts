@@ -11,11 +11,25 @@ export function registerSecret(secret: string | undefined): void {
   secrets.add(encodeURIComponent(secret));
 }
 
+/** Secrets at least this long are hidden wherever they occur; shorter ones only as words of their own. */
+const HIDDEN_EVERYWHERE = 6;
+
+/** Letters and digits: what a short secret must not touch to count as a word of its own. */
+const WORD = String.raw`[\p{L}\p{N}]`;
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** How a secret is found: anywhere, or (short ones, so `r` leaves `course-dashboard` alone) only between non-letters. */
+function patternOf(secret: string): RegExp {
+  const escaped = escapeRegExp(secret);
+  return new RegExp(secret.length >= HIDDEN_EVERYWHERE ? escaped : `(?<!${WORD})${escaped}(?!${WORD})`, 'gu');
+}
+
 /** `text` with every registered secret replaced by `***`. */
 export function redact(text: string): string {
   let clean = text;
   // Longest first, so a secret that contains a shorter one is hidden whole.
   const longestFirst = [...secrets].sort((a, b) => b.length - a.length);
-  for (const secret of longestFirst) clean = clean.split(secret).join('***');
+  for (const secret of longestFirst) clean = clean.replace(patternOf(secret), '***');
   return clean;
 }

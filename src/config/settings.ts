@@ -2,6 +2,8 @@ import { UsageError } from '../errors.js';
 import { isIdentifier } from '../clickhouse/sql.js';
 import { backendConfig, mysqlUrlFromDjango, readConfigFile, type ConfigFile } from './file.js';
 import { registerSecret } from './secrets.js';
+import { editDistance } from './edit-distance.js';
+import { OBJECT_NAMES } from '../sinks/index.js';
 import type { ModulestoreLocation } from '../structure/modulestore.js';
 import { parseClickHouseUrl, parseMongoUrl, parseMysqlUrl, type MysqlLocation } from './urls.js';
 
@@ -117,13 +119,24 @@ function resolveClickHouse(flags: ConnectionFlags, env: Env, file: ConfigFile): 
   };
 }
 
+/** The plugin's sink models a switch may name (auth_user is the plugin's, not dumped here). */
+const SWITCHABLE = [...OBJECT_NAMES, 'auth_user'];
+
+/** A switch that names no model is a typo: say which one was meant, rather than ignore it. */
+function checkSwitch(key: string, model: string): void {
+  if (SWITCHABLE.includes(model)) return;
+  const nearest = [...SWITCHABLE].sort((a, b) => editDistance(a, model) - editDistance(b, model))[0] as string;
+  throw new UsageError(`config file: ${key} names no object; did you mean EVENT_SINK_CLICKHOUSE_${nearest.toUpperCase()}_ENABLED?`);
+}
+
 function disabledObjects(file: ConfigFile): Set<string> {
   const disabled = new Set<string>();
   for (const [key, value] of Object.entries(file)) {
     const match = /^EVENT_SINK_CLICKHOUSE_([A-Z0-9_]+)_ENABLED$/.exec(key);
-    if (match && value !== undefined && !parseSwitch(value as string | boolean, key)) {
-      disabled.add((match[1] as string).toLowerCase());
-    }
+    if (!match) continue;
+    const model = (match[1] as string).toLowerCase();
+    checkSwitch(key, model);
+    if (value !== undefined && !parseSwitch(value as string | boolean, key)) disabled.add(model);
   }
   return disabled;
 }

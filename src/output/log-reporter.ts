@@ -2,15 +2,16 @@ import type { DumpSummary, ObjectSummary } from '../pipeline/summary.js';
 import type { Key } from '../lms/keyset.js';
 import type { Decision } from '../pipeline/decision.js';
 import { decisionLine, retryLine, type BatchProgress, type Reporter } from './reporter.js';
-import { clock, writeLine, type OutputStreams } from './streams.js';
-import { summaryOutput } from './summary-text.js';
+import { timestamp, writeLine, type OutputStreams } from './streams.js';
+import { counted, summaryOutput } from './summary-text.js';
 
 /** Plain log lines on stderr (cron, Kubernetes); the summary on stdout at the end. */
 export class LogReporter implements Reporter {
-  constructor(private readonly streams: OutputStreams, private readonly json: boolean) {}
+  /** `dryRun`: counts are rows that would be written, and say so. */
+  constructor(private readonly streams: OutputStreams, private readonly json: boolean, private readonly dryRun = false) {}
 
   notice(message: string): void {
-    writeLine(this.streams.stderr, `${clock()} ${message}`);
+    writeLine(this.streams.stderr, `${timestamp()} ${message}`);
   }
 
   objectStarted(object: string, rowsTotal: number): void {
@@ -19,7 +20,7 @@ export class LogReporter implements Reporter {
 
   batchDone(progress: BatchProgress): void {
     this.notice(`${progress.object}: batch ${progress.batch}, read ${progress.rowsRead}/${progress.rowsTotal},`
-      + ` written ${progress.rowsWritten}, last pk ${progress.lastKey}`);
+      + ` ${this.dryRun ? 'would write' : 'written'} ${progress.rowsWritten}, last pk ${progress.lastKey}`);
   }
 
   retrying(object: string, attempt: number, delayMs: number, reason: string): void {
@@ -31,7 +32,8 @@ export class LogReporter implements Reporter {
   }
 
   objectFinished(summary: ObjectSummary): void {
-    this.notice(`${summary.object}: ${summary.status}, ${summary.rows_written} rows written`);
+    const rows = counted(summary.rows_written, 'row');
+    this.notice(`${summary.object}: ${summary.status}, ${this.dryRun ? `would write ${rows}` : `${rows} written`}`);
   }
 
   finished(summary: DumpSummary): void {

@@ -1,11 +1,20 @@
 import type { DumpSummary, ObjectSummary } from '../pipeline/summary.js';
 
+/** `1 batch`, `3 batches`. */
+export const counted = (count: number, one: string, many = `${one}s`): string => `${count} ${count === 1 ? one : many}`;
+
+/** Rows written into nested objects (course_blocks), or that a dry run would write: `, 120 course_blocks rows`. */
+function childRows(rows: Record<string, number> | undefined): string {
+  return Object.entries(rows ?? {}).map(([child, count]) => `, ${counted(count, `${child} row`)}`).join('');
+}
+
 function objectLine(summary: ObjectSummary, dryRun: boolean): string {
-  const verb = dryRun ? 'would write' : 'wrote';
+  const written = dryRun ? `would write ${summary.rows_to_write ?? 0}${childRows(summary.child_rows_to_write)}`
+    : `wrote ${summary.rows_written}${childRows(summary.child_rows_written)}`;
   const unchanged = summary.rows_unchanged ? `, ${summary.rows_unchanged} unchanged` : '';
   const last = summary.last_pk === null ? '' : `, last pk ${summary.last_pk}`;
-  return `${summary.object}: ${summary.status}, read ${summary.rows_read}, ${verb} ${summary.rows_written}`
-    + `${unchanged} in ${summary.batches} batches, ${summary.seconds.toFixed(1)}s${last}`;
+  return `${summary.object}: ${summary.status}, read ${summary.rows_read}, ${written}`
+    + `${unchanged} in ${counted(summary.batches, 'batch', 'batches')}, ${summary.seconds.toFixed(1)}s${last}`;
 }
 
 /** The human summary printed on stdout at the end of a dump. */

@@ -14,7 +14,7 @@ import type { StructureSource } from '../structure/types.js';
 import type { DumpRequest } from './request.js';
 import type { ConnectRetry, RetryListener } from './retry.js';
 import { runDump } from './run-dump.js';
-import type { DumpSummary, ObjectSummary } from './summary.js';
+import { dryRunSummary, type DumpSummary, type ObjectSummary } from './summary.js';
 import { DumpGuard, RunLocks, WriteLocks, type GuardOptions } from './write-guard.js';
 
 /** The signals of a run: the first SIGINT/SIGTERM, and the second. */
@@ -65,7 +65,8 @@ async function takeLocks(options: GuardOptions, settings: Settings, plan: Object
 /** The run's summary from the objects' results. */
 function dumpSummary(request: DumpRequest, plan: ObjectPlan, result: { objects: ObjectSummary[]; error?: AspectsError }): DumpSummary {
   const status = result.error === undefined ? 'success' : result.error instanceof Interrupted ? 'interrupted' : 'failed';
-  return { command: 'dump', dry_run: request.dryRun, force: request.force, status, objects: result.objects, skipped: [...plan.skipped] };
+  const objects = request.dryRun ? result.objects.map(dryRunSummary) : result.objects;
+  return { command: 'dump', dry_run: request.dryRun, force: request.force, status, objects, skipped: [...plan.skipped] };
 }
 
 /** Opens both connections, checks them, dumps every planned object and closes everything. */
@@ -76,6 +77,7 @@ export async function executeDump(
   if (!mysql) throw new UsageError('no LMS database configured: pass --mysql-url or set ASPECTS_MYSQL_URL');
   const targets = plan.sinks.map((sink) => ({ sink, filter: filterFor(sink, request.filter) }));
   for (const skipped of plan.skipped) reporter.notice(`skipping ${skipped.object}: ${skipped.reason}`);
+  for (const note of plan.notes) reporter.notice(note);
   const onRetry: RetryListener = (attempt, delayMs, error) => reporter.retrying('connect', attempt, delayMs, messageOf(error));
   const retry: ConnectRetry = { policy: request.retry, signal: stop.hard, onRetry };
   // A forced dry run never talks to ClickHouse; anything else checks it answers first.

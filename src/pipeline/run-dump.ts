@@ -352,12 +352,22 @@ class ObjectDump {
     return new RuntimeFailure(`${this.sink.name} failed: ${messageOf(error)}. ${landed}${this.hint(lost)}`, { cause: error });
   }
 
+  /** With --ids: how many of the requested keys the LMS has, said aloud when some are not there. */
+  private countRequestedKeys(): void {
+    if (!this.filter.ids) return;
+    const skipped = new Set(this.filter.skipIds ?? []);
+    const requested = new Set(this.filter.ids.filter((key) => !skipped.has(key))).size;
+    Object.assign(this.summary, { keys_requested: requested, keys_found: this.summary.rows_read });
+    if (this.summary.rows_read < requested) this.ctx.reporter.notice(`${this.sink.name}: ${this.summary.rows_read} of ${requested} requested keys found in the LMS`);
+  }
+
   /** Runs the dump and records how it ended; rethrows failures with the resume point. */
   async settle(): Promise<void> {
     const startedAt = performance.now();
     try {
       await this.run();
       this.summary.status = 'success';
+      this.countRequestedKeys();
     } catch (error) {
       const failure = await this.failure(error);
       this.summary.status = failure instanceof Interrupted ? 'interrupted' : 'failed';

@@ -11,7 +11,7 @@ export interface ObjectSummary {
   status: ObjectStatus;
   /** Source rows read from MySQL. */
   rows_read: number;
-  /** Rows inserted into ClickHouse (with --dry-run: rows that would be inserted). */
+  /** Rows inserted into ClickHouse (0 with --dry-run: see rows_to_write). */
   rows_written: number;
   /** Rows skipped because ClickHouse already holds them up to date. */
   rows_unchanged: number;
@@ -25,6 +25,12 @@ export interface ObjectSummary {
   seconds: number;
   /** Primary key of the last row whose batch is complete; resume with --start-pk this. */
   last_pk: Key | null;
+  /** With --dry-run (where rows_written and child_rows_written are 0): rows that would be written. */
+  rows_to_write?: number;
+  child_rows_to_write?: Record<string, number>;
+  /** With --ids: keys asked for (less --skip-ids), and how many of them the LMS has. */
+  keys_requested?: number;
+  keys_found?: number;
   /** One-line reason when status is failed or interrupted. */
   error?: string;
   /** The batch that could not be completed, and how much of it is in ClickHouse. */
@@ -64,4 +70,12 @@ export function emptyObjectSummary(object: string, table: string): ObjectSummary
 export function countDecision(summary: ObjectSummary, decision: Decision): void {
   const bucket = decision.dump ? summary.decisions.dumped : summary.decisions.skipped;
   bucket[decision.reason] = (bucket[decision.reason] ?? 0) + 1;
+}
+
+/** A dry run's object summary: nothing written, what would have been as rows_to_write. */
+export function dryRunSummary(object: ObjectSummary): ObjectSummary {
+  return {
+    ...object, rows_written: 0, child_rows_written: {},
+    rows_to_write: object.rows_written, child_rows_to_write: object.child_rows_written,
+  };
 }

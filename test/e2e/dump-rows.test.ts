@@ -50,6 +50,15 @@ describe('aspects dump writes exactly the MySQL rows in the contract formats', (
     assertSameRows(await storedRows(sink, 'user_profile'), await expectedRows(lms.db, 'user_profile', `${SOURCE_KEY.user_profile} IN (5, 99, 1600)`), 'id');
   });
 
+  it('--ids naming keys the LMS does not have: says how many were found, in a line and in the summary', async () => {
+    const { result, sink } = await dump(['--object', 'user_profile', '--ids', '5,999999,1000000', '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /user_profile: 1 of 3 requested keys found in the LMS/);
+    const summary = jsonSummary(result).objects[0];
+    assert.deepEqual([summary?.keys_requested, summary?.keys_found, summary?.rows_written], [3, 1, 1]);
+    assert.equal(await sink.count('user_profile'), 1);
+  });
+
   it('--start-pk reads only greater keys', async () => {
     const { result, sink } = await dump(['--object', 'course_enrollment', '--start_pk', '1590', '--batch_size', '4']);
     assert.equal(result.code, 0, result.stderr);
@@ -63,8 +72,11 @@ describe('aspects dump writes exactly the MySQL rows in the contract formats', (
     const summary = jsonSummary(result);
     const profiles = summary.objects.find((entry) => entry.object === 'user_profile');
     assert.equal(profiles?.rows_read, 1600);
-    assert.equal(profiles?.rows_written, 1600);
+    assert.deepEqual([profiles?.rows_written, profiles?.rows_to_write], [0, 1600]);
     assert.match(result.stdout, /"dry_run":true/);
+    assert.match(result.stderr, /user_profile: batch 1, read 1600\/1600, would write 1600, last pk 1600/);
+    assert.match(result.stderr, /user_profile: success, would write 1600 rows$/m);
+    assert.doesNotMatch(result.stderr, /written/);
   });
 
   it('--json prints one summary with rows, batches, seconds and last pk per object', async () => {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { clickHouseSql, createTestEventSink, type TestEventSink } from '../support/clickhouse.js';
@@ -9,6 +8,7 @@ import type { TestLms } from '../support/env.js';
 import { freePort } from '../support/servers.js';
 import { CLICKHOUSE_TEST_USER } from '../support/servers.js';
 import { cliEnv, filledLms, jsonSummary } from '../support/scenario.js';
+import { tempFolder } from '../support/temp.js';
 
 const OBJECTS = ['user_profile', 'external_id', 'course_enrollment'];
 
@@ -52,7 +52,7 @@ describe('aspects dump: PII, configuration, bad input, secrets', () => {
   });
 
   it('takes settings from a YAML config file with the plugin\'s keys, switches included', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'aspects-cfg-'));
+    const folder = tempFolder('aspects-cfg-');
     const path = join(folder, 'aspects.yml');
     writeFileSync(path, [
       'EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG:',
@@ -69,6 +69,9 @@ describe('aspects dump: PII, configuration, bad input, secrets', () => {
     assert.ok(await sink.count('external_id') >= 60);
     assert.equal(await sink.count('course_enrollment'), 0);
     assert.match(result.stderr, /skipping course_enrollment: switched off/);
+    const named = await runAspects(['dump', '--config', path, '--object', 'course_enrollment', '--dry-run', '--sleep-time', '0']);
+    assert.equal(named.code, 0, named.stderr);
+    assert.match(named.stderr, /course_enrollment is switched off in the config file; running it because --object names it/);
     for (const table of ['user_profile', 'external_id']) await clickHouseSql(sink.url, `TRUNCATE TABLE ${sink.database}.${table}`);
   });
 
@@ -78,7 +81,12 @@ describe('aspects dump: PII, configuration, bad input, secrets', () => {
     ['negative batch size', ['--object', 'course_enrollment', '--batch-size', '-5'], {}, /--batch-size.*-5.*whole number/],
     ['zero limit', ['--object', 'course_enrollment', '--limit', '0'], {}, /--limit/],
     ['non-numeric sleep', ['--object', 'course_enrollment', '--sleep-time', 'soon'], {}, /--sleep-time/],
+    ['limit past exact integers', ['--object', 'course_enrollment', '--limit', '99999999999999999999'], {}, /--limit.*at most 9007199254740991/],
+    ['sleep longer than a timer can wait', ['--object', 'course_enrollment', '--sleep-time', '3000000'], {}, /--sleep-time.*at most 2147483 seconds/],
     ['SQL in --ids', ['--object', 'course_enrollment', '--ids', '1 OR 1=1'], {}, /not a primary key/],
+    ['an empty --ids', ['--object', 'course_enrollment', '--ids', ''], {}, /--ids names nothing/],
+    ['--ids for every object', ['--object', 'all', '--ids', '1'], {}, /--ids takes primary keys of one object; name exactly one with --object/],
+    ['--start-pk for two objects', ['--object', 'user_profile,external_id', '--start-pk', '9'], {}, /--start-pk takes primary keys of one object/],
     ['unknown flag', ['--object', 'course_enrollment', '--frobnicate'], {}, /unknown option '--frobnicate'/],
     ['malformed MySQL URL', ['--object', 'course_enrollment', '--mysql-url', 'mysql//nohost'], {}, /MySQL URL is not a valid URL/],
     ['malformed ClickHouse URL', ['--object', 'course_enrollment'], { ASPECTS_CLICKHOUSE_URL: 'clickhouse:8123' }, /ClickHouse URL must start with http/],
@@ -89,8 +97,13 @@ describe('aspects dump: PII, configuration, bad input, secrets', () => {
     it(`bad input, ${name}: exit 2, one clear line, nothing written`, async () => {
       const result = await run(args, env);
       assert.equal(result.code, 2, result.stderr);
-      assert.match(result.stderr.trim().split('\n')[0] as string, message);
+      assert.match(result.stderr, /^aspects: [^\n]*\n$/);
+      assert.match(result.stderr, message);
       assert.equal(result.stdout, '');
+      const json = await run([...args, '--json'], env);
+      assert.equal(json.code, 2, json.stderr);
+      assert.deepEqual({ ...JSON.parse(json.stdout), error: '' }, { command: 'dump', status: 'error', exit_code: 2, error: '' });
+      assert.match(JSON.parse(json.stdout).error, message);
       await assertNothingWritten();
     });
   }
@@ -107,6 +120,11 @@ describe('aspects dump: PII, configuration, bad input, secrets', () => {
     const result = await run(['--object', 'course_enrollment', '--retry-for', '0', '--mysql-url', `mysql://root@127.0.0.1:${port}/edxapp`]);
     assert.equal(result.code, 1);
     assert.match(oneErrorLine(result), /cannot connect to MySQL root@127.0.0.1:\d+\/edxapp: .*ECONNREFUSED/);
+    const json = await run(['--object', 'course_enrollment', '--retry-for', '0', '--mysql-url', `mysql://root@127.0.0.1:${port}/edxapp`, '--json']);
+    assert.equal(json.code, 1);
+    const document = JSON.parse(json.stdout);
+    assert.deepEqual([document.command, document.status, document.exit_code], ['dump', 'error', 1]);
+    assert.match(document.error, /cannot connect to MySQL/);
     await assertNothingWritten();
   });
 

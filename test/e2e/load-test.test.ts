@@ -12,6 +12,7 @@ import { percentile, sampleFigures } from '../../src/loadtest/report.js';
 import { openChdbSession } from '../support/chdb.js';
 import { clickHouseRows, clickHouseSql } from '../support/clickhouse.js';
 import { runAspects, startAspects } from '../support/cli.js';
+import { logged } from '../faults/support.js';
 import { testClickHouseServer, uniqueName } from '../support/env.js';
 
 describe('load-test report figures from a hand-made series of samples', () => {
@@ -262,7 +263,8 @@ describe('load-test into the embedded modern ClickHouse', () => {
       const connection = ['--clickhouse-url', `chdb:${folder}`];
       assert.equal((await runAspects(['schema', 'init', '--xapi', ...connection])).code, 0);
       const load = startAspects(['load-test', '--yes', '--run-until-killed', '--sleep-time', '0.05', '--course-id', 'course-v1:Load+Test+2025', ...connection]);
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // Stopped once it says it is sending, not after a fixed time (a busy machine may take longer to start).
+      await logged(load, /load-test: run \w+, 1 event sent/);
       load.kill('SIGINT');
       const result = await load.done;
       assert.equal(result.code, 0, result.stderr);

@@ -10,6 +10,7 @@ import { oneErrorLine, runAspects } from '../support/cli.js';
 import type { TestLms } from '../support/env.js';
 import { retireInLms } from '../support/retirement-fixture.js';
 import { cliEnv, filledLms, jsonSummary } from '../support/scenario.js';
+import { tempFolder } from '../support/temp.js';
 
 const PII_TABLES = ['user_profile', 'external_id'];
 
@@ -108,7 +109,7 @@ describe('aspects retire on the ClickHouse server (ALTER TABLE … DELETE, waite
   });
 
   it('warns about a listed PII table that does not exist (Tutor lists auth_user) and goes on', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'aspects-retire-'));
+    const folder = tempFolder('aspects-retire-');
     const config = join(folder, 'aspects.yml');
     writeFileSync(config, 'EVENT_SINK_CLICKHOUSE_PII_MODELS: [user_profile, external_id, auth_user]\n');
     const result = await retire('--user-ids', '20', '--config', config);

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -27,6 +29,9 @@ const COLUMNS_SQL = (database: string) =>
 const TABLES_SQL = (database: string) =>
   `SELECT name, engine, partition_key, sorting_key, primary_key FROM system.tables WHERE database = '${database}' ORDER BY name`;
 
+/** The checkout, where node_modules holds chdb. */
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+
 describe('aspects schema on the embedded modern ClickHouse', () => {
   let folder: string;
   before(() => { folder = mkdtempSync(join(tmpdir(), 'aspects-schema-')); });
@@ -50,6 +55,32 @@ describe('aspects schema on the embedded modern ClickHouse', () => {
     const status = await aspects('schema', 'status');
     assert.equal(status.code, 0, status.stderr);
     assert.equal(status.stdout.trim(), 'schema of event_sink matches');
+  });
+
+  it('a mistyped chdb: folder is one clear line (exit 2), not a new empty store', async () => {
+    const mistyped = `${folder}-typo`;
+    const result = await runAspects(['status', '--clickhouse-url', `chdb:${mistyped}`, '--mysql-url', 'mysql://root@127.0.0.1:3306/x']);
+    assert.equal(result.code, 2, result.stderr);
+    assert.equal(result.stderr, `aspects: chdb:${mistyped} does not exist: check the path, or create the store with aspects schema init --clickhouse-url chdb:${mistyped}\n`);
+    assert.equal(existsSync(mistyped), false);
+  });
+
+  it('a store another process has open: exit 75 and one line naming that process', async () => {
+    const holder = spawn(process.execPath, ['--input-type=module', '-e',
+      `const { Session } = await import('chdb'); const session = new Session(${JSON.stringify(folder)}); console.log('open'); setInterval(() => session, 1000);`],
+    { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.on('data', (chunk: Buffer) => { if (chunk.toString().includes('open')) resolve(); });
+        holder.once('exit', (code) => reject(new Error(`the holder exited ${code}`)));
+      });
+      const result = await aspects('schema', 'status');
+      assert.equal(result.code, 75, result.stderr);
+      assert.equal(result.stderr, `aspects: chdb:${folder} is in use by process ${holder.pid} (the embedded engine serves one process per folder); wait for it to finish, or stop it\n`);
+    } finally {
+      holder.kill('SIGKILL');
+      await new Promise((resolve) => holder.once('close', resolve));
+    }
   });
 
   it('schema status reports an added, a dropped and a retyped column and a missing table: exit 3', async () => {
@@ -136,6 +167,22 @@ describe('aspects status on an embedded store: schema init, dump, status', () =>
     assert.match(table.stdout, /^user_profile\s+65\s+60\s+5\s+0\s/m);
     assert.equal((await aspects('dump', '--object', 'all', '--sleep-time', '0')).code, 0);
     assert.equal((await aspects('status', '--fail-on-stale')).code, 0);
+  });
+
+  it('without PII, status checks what dump --object all dumps, so it is not stale for ever; named PII objects are checked', async () => {
+    const noPii = (...args: string[]) => runAspects(args, { ASPECTS_MYSQL_URL: lms.url, ASPECTS_CLICKHOUSE_URL: `chdb:${folder}` });
+    await insertUsers(lms.db, 66, 3, { users: 3 });
+    const dump = await noPii('dump', '--object', 'all', '--sleep-time', '0');
+    assert.equal(dump.code, 0, dump.stderr);
+    const status = await noPii('status', '--fail-on-stale', '--json');
+    assert.equal(status.code, 0, status.stderr);
+    const document = JSON.parse(status.stdout) as { objects: { object: string }[]; skipped: { object: string; reason: string }[] };
+    assert.deepEqual(document.skipped.map((each) => each.object), ['user_profile', 'external_id']);
+    assert.ok(!document.objects.some((each) => each.object === 'user_profile'));
+    assert.match(status.stderr, /^not checking user_profile: holds PII and ASPECTS_ENABLE_PII is not set$/m);
+    const named = await noPii('status', '--object', 'user_profile', '--fail-on-stale', '--json');
+    assert.equal(named.code, 3, named.stderr);
+    assert.equal(objects(named.stdout).user_profile?.missing_keys, 3);
   });
 
   it('aspects query prints results as a table, JSON or CSV', async () => {

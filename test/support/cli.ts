@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** bin/aspects of this checkout. */
-export const BIN = fileURLToPath(new URL('../../../bin/aspects', import.meta.url));
+/** The CLI of this build (aspects-entry.ts: what bin/aspects runs, from the tests' own build, not dist/). */
+export const BIN = fileURLToPath(new URL('./aspects-entry.js', import.meta.url));
 
 /** What a CLI run left behind. */
 export interface CliResult {

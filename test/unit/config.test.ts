@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { redact } from '../../src/config/secrets.js';
+import { redact, registerSecret } from '../../src/config/secrets.js';
 import { parseSwitch, resolveSettings } from '../../src/config/settings.js';
 import { parseClickHouseUrl, parseMysqlUrl } from '../../src/config/urls.js';
 import { UsageError } from '../../src/errors.js';
 import type { ConfigFile } from '../../src/config/file.js';
 import { kafkaOptions } from '../../src/loadtest/kafka-settings.js';
+import { tempFolder } from '../support/temp.js';
 
 function configFile(name: string, content: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'aspects-config-')), name);
+  const path = join(tempFolder('aspects-config-'), name);
   writeFileSync(path, content);
   return path;
 }
@@ -86,6 +86,14 @@ describe('settings precedence: flags > environment > config file > defaults', ()
     resolveSettings({ clickhousePassword: 'flag-Pa55', mysqlUrl: 'mysql://root:my%2Fsql-pw@db/edxapp' }, {});
     assert.equal(redact('failed with flag-Pa55 and my/sql-pw and my%2Fsql-pw'), 'failed with *** and *** and ***');
   });
+
+  it('hides a short secret where it stands alone, and never inside other words', () => {
+    registerSecret('r');
+    registerSecret('x1');
+    assert.equal(redact('GET /api/v1/dashboard/course-dashboard/embedded'), 'GET /api/v1/dashboard/course-dashboard/embedded');
+    assert.equal(redact('refresh token r rejected; https://u:r@host and token=x1&next, "x1"'), 'refresh token *** rejected; https://u:***@host and token=***&next, "***"');
+    assert.equal(redact('max1 rx1 x12 x1'), 'max1 rx1 x12 ***');
+  });
 });
 
 describe('bad configuration is a usage error', () => {
@@ -105,6 +113,25 @@ describe('bad configuration is a usage error', () => {
   for (const [name, run] of cases) {
     it(name, () => assert.throws(run, UsageError));
   }
+
+  const fromFile = (content: string) => () => resolveSettings({ config: configFile('aspects.yml', content) }, {});
+  const messages: [string, () => unknown, RegExp][] = [
+    ['a misspelt object switch', fromFile('EVENT_SINK_CLICKHOUSE_COURSE_ENROLMENT_ENABLED: false\n'),
+      /^config file: EVENT_SINK_CLICKHOUSE_COURSE_ENROLMENT_ENABLED names no object; did you mean EVENT_SINK_CLICKHOUSE_COURSE_ENROLLMENT_ENABLED\?$/],
+    ['a port that is no number', fromFile('DATABASES:\n  default: {HOST: db, PORT: abc, NAME: openedx}\n'), /^DATABASES\.default\.PORT must be a port number, not "abc"$/],
+    ['a database engine other than MySQL', fromFile('DATABASES:\n  default: {ENGINE: django.db.backends.postgresql, HOST: db, NAME: openedx}\n'),
+      /^DATABASES\.default\.ENGINE is "django\.db\.backends\.postgresql": aspects reads the LMS from MySQL or MariaDB only/],
+  ];
+  for (const [name, run, message] of messages) {
+    it(`${name}: one line that says what is wrong`, () => assert.throws(run, (error: unknown) => error instanceof UsageError && message.test(error.message)));
+  }
+
+  it('takes the plugin\'s switches, auth_user included, and Django\'s MySQL engine', () => {
+    const settings = fromFile('EVENT_SINK_CLICKHOUSE_AUTH_USER_ENABLED: false\nEVENT_SINK_CLICKHOUSE_TAG_ENABLED: false\n'
+      + 'DATABASES:\n  default: {ENGINE: django.db.backends.mysql, HOST: db, PORT: "3306", USER: u, PASSWORD: p, NAME: openedx}\n')() as ReturnType<typeof resolveSettings>;
+    assert.deepEqual([...settings.disabledObjects].sort(), ['auth_user', 'tag']);
+    assert.equal(settings.mysql?.host, 'db');
+  });
 
   it('accepts the usual on/off spellings', () => {
     assert.deepEqual(['1', 'true', 'YES', 'on', true].map((value) => parseSwitch(value, 'x')), [true, true, true, true, true]);
