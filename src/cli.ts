@@ -9,6 +9,7 @@ import { queryCommand } from './commands/query.js';
 import { loadTestCommand } from './commands/load-test.js';
 import { monitorCommand } from './commands/monitor.js';
 import { supersetCommand } from './commands/superset.js';
+import { completionCommand } from './commands/completion.js';
 import type { CommandContext } from './commands/context.js';
 import { AspectsError, EXIT_CODES, messageOf } from './errors.js';
 import { timestamp, writeLine, type OutputStreams } from './output/streams.js';
@@ -68,6 +69,7 @@ export function buildProgram(context: CommandContext): Command {
   program.addCommand(loadTestCommand(context));
   program.addCommand(monitorCommand(context));
   program.addCommand(supersetCommand(context));
+  program.addCommand(completionCommand(context));
   const output = {
     writeOut: (text: string) => context.streams.stdout.write(text),
     writeErr: (text: string) => context.streams.stderr.write(redact(text)),

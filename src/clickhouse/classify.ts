@@ -29,10 +29,27 @@ export function clickHouseCode(text: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-/** The first meaningful line of a server message, without the stack ClickHouse appends. */
+/**
+ * ClickHouse errors that mean the rows do not fit the table as it is (a column missing,
+ * renamed or of another type): a re-run cannot help, `aspects schema status` shows why.
+ */
+const ROWS_DO_NOT_FIT = new Set([6, 16, 26, 27, 38, 41, 53, 72, 117, 467]);
+
+/** Whether a failure's message is one of ROWS_DO_NOT_FIT. */
+export function rowsDoNotFit(text: string): boolean {
+  const code = clickHouseCode(text);
+  return code !== undefined && ROWS_DO_NOT_FIT.has(code);
+}
+
+/** A parse error without the row text it quotes (learners' data must not reach logs). */
+function withoutRowData(line: string): string {
+  return line.replace(/ before: .*?(?=: \(at row \d+\)|$)/, '').replace(/,? ?parsed text: .*$/, '');
+}
+
+/** The first meaningful line of a server message, without the stack ClickHouse appends or quoted rows. */
 export function firstLine(text: string): string {
   const line = text.trim().split('\n')[0] ?? '';
-  return line.replace(/, e\.what\(\) = DB::\w+$/, '').slice(0, 500);
+  return withoutRowData(line.replace(/, e\.what\(\) = DB::\w+$/, '')).slice(0, 500);
 }
 
 /** Failure for an HTTP answer that is not 2xx. */

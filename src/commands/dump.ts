@@ -57,7 +57,19 @@ Examples:
 One dump of an object at a time: a second one exits 75 naming the holder (host, pid, since).
 A failed run says how many rows of its last batch are in ClickHouse and how to resume.
 
-The plugin's spellings work too: --batch_size, --sleep_time, --start_pk, --ids_to_skip, --dry_run.`;
+The plugin's spellings work too: --batch_size, --sleep_time, --start_pk, --ids_to_skip, --dry_run.
+
+Environment:
+  ASPECTS_ENABLE_PII=true   allow the PII objects (user_profile, external_id); without it, all skips them
+  NO_COLOR                  progress bars without colours
+  ASPECTS_MYSQL_URL, ASPECTS_CLICKHOUSE_URL, … as the options above say; ASPECTS_CONFIG for --config
+
+Exit codes:
+  0    success
+  1    runtime failure: the line says what of the last insert landed and how to resume
+  2    usage or configuration error; nothing was written
+  75   another dump holds an object's lock (the line names it); nothing was written
+  130  interrupted by SIGINT/SIGTERM; the line names the resume point`;
 
 function toRequest(flags: DumpFlags): DumpRequest {
   return {

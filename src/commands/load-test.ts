@@ -12,7 +12,7 @@ import { reportHtml } from '../output/report-html.js';
 import { writeLine } from '../output/streams.js';
 import { textTable } from '../output/table.js';
 import type { CommandContext } from './context.js';
-import { addConnectionOptions } from './connection-options.js';
+import { addClickHouseOptions } from './connection-options.js';
 import { collectKeys, nonNegativeSeconds, positiveInteger } from './parse.js';
 
 interface LoadTestFlags extends ConnectionFlags {
@@ -107,7 +107,7 @@ async function reportAction(flags: ReportFlags, context: CommandContext): Promis
 
 /** `aspects load-test`: generate tracking events and record the run; `load-test report`: its figures. */
 export function loadTestCommand(context: CommandContext): Command {
-  const report = addConnectionOptions(new Command('report')
+  const report = addClickHouseOptions(new Command('report')
     .description('per run: duration, events sent, rows that reached ClickHouse, rows/s, lag percentiles')
     .option('--run-id <id>', 'only this run')
     .option('--json', 'print one JSON document (with the sample series)')
@@ -137,5 +137,5 @@ Examples:
     .action((flags: LoadTestFlags) => loadTestAction(flags, context));
   // The parent shares option names with `report`: options after `report` must be report's.
   command.enablePositionalOptions().addCommand(report);
-  return addConnectionOptions(command);
+  return addClickHouseOptions(command);
 }

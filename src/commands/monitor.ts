@@ -8,7 +8,7 @@ import { kafkaOptions, type KafkaFlags } from '../loadtest/kafka-settings.js';
 import { monitorRun } from '../loadtest/monitor.js';
 import { timestamp, writeLine } from '../output/streams.js';
 import type { CommandContext } from './context.js';
-import { addConnectionOptions } from './connection-options.js';
+import { addClickHouseOptions } from './connection-options.js';
 import { nonNegativeSeconds } from './parse.js';
 
 interface MonitorFlags extends ConnectionFlags, KafkaFlags {
@@ -66,5 +66,5 @@ export function monitorCommand(context: CommandContext): Command {
     .addHelpText('after', '\nExamples:\n  $ aspects monitor --backend none --sleep-time 1\n  $ aspects monitor --backend celery --redis-url redis://redis:6379/0'
       + '\n  $ aspects monitor --backend kafka_bus --kafka-brokers kafka:9092 --kafka-topic-prefix dev')
     .action((flags: MonitorFlags) => monitorAction(flags, context));
-  return addConnectionOptions(command);
+  return addClickHouseOptions(command);
 }

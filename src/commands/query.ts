@@ -6,7 +6,7 @@ import { encodeCell, quoted } from '../format/cell.js';
 import { writeLine } from '../output/streams.js';
 import { textTable } from '../output/table.js';
 import type { CommandContext } from './context.js';
-import { addConnectionOptions } from './connection-options.js';
+import { addClickHouseOptions } from './connection-options.js';
 
 interface QueryFlags extends ConnectionFlags {
   format: 'table' | 'json' | 'csv';
@@ -46,5 +46,5 @@ export function queryCommand(context: CommandContext): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
     .addHelpText('after', '\nExamples:\n  $ aspects query "SELECT org, count() FROM event_sink.course_overviews GROUP BY org" --clickhouse-url chdb:./aspects-data\n  $ aspects query "SHOW TABLES FROM event_sink" --format json')
     .action((sql: string, flags: QueryFlags) => queryAction(sql, flags, context));
-  return addConnectionOptions(command);
+  return addClickHouseOptions(command);
 }

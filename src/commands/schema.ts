@@ -5,7 +5,7 @@ import { Drift, UsageError } from '../errors.js';
 import { writeLine } from '../output/streams.js';
 import { initSchema, initXapiSchema, schemaDifferences, type SchemaDifference } from '../schema/schema.js';
 import type { CommandContext } from './context.js';
-import { addConnectionOptions } from './connection-options.js';
+import { addClickHouseOptions } from './connection-options.js';
 
 interface InitFlags extends ConnectionFlags { cluster?: string; xapi?: boolean }
 interface StatusFlags extends ConnectionFlags { json?: boolean }
@@ -53,12 +53,12 @@ async function statusAction(flags: StatusFlags, context: CommandContext): Promis
 
 /** `aspects schema init|status`: create the event_sink tables, or compare them with Aspects'. */
 export function schemaCommand(context: CommandContext): Command {
-  const init = addConnectionOptions(new Command('init')
+  const init = addClickHouseOptions(new Command('init')
     .description('create the database and every event_sink table the tool writes, as Aspects defines them (idempotent)')
     .option('--cluster <name>', 'ON CLUSTER and Replicated engines, as Tutor does with CLICKHOUSE_CLUSTER_NAME')
     .option('--xapi', 'also create the xAPI statements table (xapi.xapi_events_all) for a standalone or embedded store')
     .action((flags: InitFlags) => initAction(flags, context)));
-  const status = addConnectionOptions(new Command('status')
+  const status = addClickHouseOptions(new Command('status')
     .description('report missing tables and missing, extra or mistyped columns; exit 3 when they drift')
     .option('--json', 'print one JSON document')
     .action((flags: StatusFlags) => statusAction(flags, context)));

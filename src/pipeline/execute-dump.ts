@@ -7,6 +7,7 @@ import { connectLmsDatabase, type LmsDatabase, type LmsReader } from '../lms/dat
 import { lockName, lockScope, thisProcess } from '../lms/locks.js';
 import type { Reporter } from '../output/reporter.js';
 import { ExactlyOnceWriter } from './exactly-once.js';
+import { STAMP_COLUMNS } from '../sinks/types.js';
 import { filterFor } from './filters.js';
 import type { ObjectPlan } from './plan.js';
 import { learningSequencesSource } from '../structure/learning-sequences.js';
@@ -27,13 +28,29 @@ export interface StopSignals {
  * Fails before anything is read when a target table is missing or the ClickHouse user may not
  * write (readonly): one query for all of them.
  */
+/** Every table the plan writes (the objects', and their nested objects' such as course_blocks), with the columns it writes. */
+function writtenTables(plan: ObjectPlan): Map<string, readonly string[]> {
+  const tables = new Map<string, readonly string[]>();
+  for (const sink of plan.sinks) {
+    tables.set(sink.table, [...sink.columns.map((column) => column.name), ...STAMP_COLUMNS]);
+    for (const child of sink.children ?? []) tables.set(child.table, [...child.columns, ...STAMP_COLUMNS]);
+  }
+  return tables;
+}
+
+/** Before anything is read: every table and column the plan writes exists, and the user may write. */
 async function checkTables(target: ClickHouseTarget, database: string, plan: ObjectPlan, writes: boolean): Promise<void> {
-  const tables = plan.sinks.map((sink) => sink.table);
-  const rows = await target.query("SELECT name, (SELECT value FROM system.settings WHERE name = 'readonly') AS readonly "
-    + `FROM system.tables WHERE database = ${literal(database)} AND name IN (${tables.map((table) => literal(table)).join(', ')})`);
-  const present = new Set(rows.map((row) => String(row.name)));
-  const missing = tables.find((table) => !present.has(table));
-  if (missing) throw new RuntimeFailure(`ClickHouse table ${database}.${missing} does not exist; create it with aspects schema init`);
+  const tables = writtenTables(plan);
+  const rows = await target.query("SELECT table, name, (SELECT value FROM system.settings WHERE name = 'readonly') AS readonly "
+    + `FROM system.columns WHERE database = ${literal(database)} AND table IN (${[...tables.keys()].map((table) => literal(table)).join(', ')})`);
+  for (const [table, columns] of tables) {
+    const present = new Set(rows.filter((row) => row.table === table).map((row) => String(row.name)));
+    if (present.size === 0) throw new RuntimeFailure(`ClickHouse table ${database}.${table} does not exist; create it with aspects schema init`);
+    const missing = columns.filter((column) => !present.has(column));
+    if (missing.length > 0) {
+      throw new RuntimeFailure(`ClickHouse table ${database}.${table} has no column ${missing.join(', ')}, which aspects writes; aspects schema status lists how the table differs from Aspects'`);
+    }
+  }
   const readonly = String(rows[0]?.readonly ?? '0');
   if (writes && readonly !== '0') {
     throw new RuntimeFailure(`the ClickHouse user may only read (readonly = ${readonly}); dump needs a user that may insert into ${database}`);

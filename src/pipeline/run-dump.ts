@@ -1,3 +1,4 @@
+import { rowsDoNotFit } from '../clickhouse/classify.js';
 import { ClickHouseFailure, type ClickHouseTarget, type TableName } from '../clickhouse/target.js';
 import { AspectsError, Interrupted, RuntimeFailure, messageOf } from '../errors.js';
 import type { LmsReader } from '../lms/database.js';
@@ -328,8 +329,10 @@ class ObjectDump {
     return false;
   }
 
-  private hint(tableLost = false): string {
-    return resumeHint(this.sink, this.summary, this.filter, this.request.force, tableLost);
+  private hint(tableLost = false, error?: unknown): string {
+    const resume = resumeHint(this.sink, this.summary, this.filter, this.request.force, tableLost);
+    if (error === undefined || !rowsDoNotFit(messageOf(error))) return resume;
+    return `the rows do not fit the ClickHouse table as it is: aspects schema status lists how it differs from Aspects'; once it is fixed, ${resume.replace(/^.*; (?=run |resume )/, '')}`;
   }
 
   /** An insert failure: what landed counts as written, and the summary says which batch it cut short. */
@@ -349,7 +352,7 @@ class ObjectDump {
     const landed = this.summary.failed_batch ? `${landedLine(this.summary.failed_batch)}; ` : '';
     if (this.ctx.hardStop.aborted) return new Interrupted(`interrupted during a write: ${landed}${this.hint()}`);
     const lost = tableGone(error) || await this.tableReplaced().catch(() => false);
-    return new RuntimeFailure(`${this.sink.name} failed: ${messageOf(error)}. ${landed}${this.hint(lost)}`, { cause: error });
+    return new RuntimeFailure(`${this.sink.name} failed: ${messageOf(error)}. ${landed}${this.hint(lost, error)}`, { cause: error });
   }
 
   /** With --ids: how many of the requested keys the LMS has, said aloud when some are not there. */
