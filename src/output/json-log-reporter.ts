@@ -21,13 +21,13 @@ export class JsonLogReporter implements Reporter {
     this.log('notice', { message });
   }
 
-  objectStarted(object: string, rowsTotal: number): void {
-    this.log('object_started', { object, rows_total: rowsTotal });
+  objectStarted(object: string, rowsTotal: number, limit?: number): void {
+    this.log('object_started', { object, rows_total: rowsTotal, limit: limit ?? null });
   }
 
   batchDone(progress: BatchProgress): void {
-    const { object, batch, rowsRead, rowsTotal, rowsWritten, lastKey } = progress;
-    this.log('batch', { object, batch, rows_read: rowsRead, rows_total: rowsTotal, [this.dryRun ? 'rows_to_write' : 'rows_written']: rowsWritten, last_pk: lastKey });
+    const { object, batch, rowsRead, rowsTotal, rowsWritten, lastKey, limit } = progress;
+    this.log('batch', { object, batch, rows_read: rowsRead, rows_total: rowsTotal, [this.dryRun ? 'rows_to_write' : 'rows_written']: rowsWritten, limit: limit ?? null, last_pk: lastKey });
   }
 
   retrying(object: string, attempt: number, delayMs: number, reason: string): void {

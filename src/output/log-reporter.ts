@@ -14,13 +14,13 @@ export class LogReporter implements Reporter {
     writeLine(this.streams.stderr, `${timestamp()} ${message}`);
   }
 
-  objectStarted(object: string, rowsTotal: number): void {
-    this.notice(`${object}: ${rowsTotal} rows to read`);
+  objectStarted(object: string, rowsTotal: number, limit?: number): void {
+    this.notice(`${object}: ${rowsTotal} rows to read${limit === undefined ? '' : `, stopping after ${counted(limit, 'row')} written (--limit)`}`);
   }
 
   batchDone(progress: BatchProgress): void {
     this.notice(`${progress.object}: batch ${progress.batch}, read ${progress.rowsRead}/${progress.rowsTotal},`
-      + ` ${this.dryRun ? 'would write' : 'written'} ${progress.rowsWritten}, last pk ${progress.lastKey}`);
+      + ` ${this.dryRun ? 'would write' : 'written'} ${progress.rowsWritten}${progress.limit === undefined ? '' : ` of --limit ${progress.limit}`}, last pk ${progress.lastKey}`);
   }
 
   retrying(object: string, attempt: number, delayMs: number, reason: string): void {

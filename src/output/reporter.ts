@@ -8,6 +8,8 @@ export interface BatchProgress {
   /** Rows read so far / expected in total. */
   readonly rowsRead: number;
   readonly rowsTotal: number;
+  /** --limit: the run stops once this many rows are written. */
+  readonly limit?: number | undefined;
   readonly rowsWritten: number;
   readonly lastKey: Key;
   /** Batches read so far. */
@@ -20,7 +22,7 @@ export interface BatchProgress {
  */
 export interface Reporter {
   notice(message: string): void;
-  objectStarted(object: string, rowsTotal: number): void;
+  objectStarted(object: string, rowsTotal: number, limit?: number): void;
   batchDone(progress: BatchProgress): void;
   retrying(object: string, attempt: number, delayMs: number, reason: string): void;
   /** One row's dump or skip decision (--verbose, --dry-run). */

@@ -19,6 +19,7 @@ export class TtyReporter implements Reporter {
   private readonly bars: cliProgress.MultiBar;
   private bar: cliProgress.SingleBar | undefined;
   private startedAt = 0;
+  private limited = false;
 
   constructor(private readonly streams: OutputStreams, private readonly json: boolean) {
     // The bar shrinks so that a whole line (name, bar, counts, rate, ETA) fits the terminal.
@@ -39,15 +40,17 @@ export class TtyReporter implements Reporter {
     this.bars.log(`${redact(message)}\n`);
   }
 
-  objectStarted(object: string, rowsTotal: number): void {
+  objectStarted(object: string, rowsTotal: number, limit?: number): void {
     this.startedAt = performance.now();
-    this.bar = this.bars.create(rowsTotal, 0, { rate: '0' }, { format: this.format(object) });
+    // With --limit the run ends once that many rows are written: the bar counts written rows then.
+    this.limited = limit !== undefined;
+    this.bar = this.bars.create(limit === undefined ? rowsTotal : Math.min(limit, rowsTotal), 0, { rate: '0' }, { format: this.format(object) });
   }
 
   batchDone(progress: BatchProgress): void {
     const seconds = (performance.now() - this.startedAt) / 1000;
     const rate = seconds > 0 ? Math.round(progress.rowsRead / seconds) : 0;
-    this.bar?.update(progress.rowsRead, { rate: String(rate) });
+    this.bar?.update(this.limited ? progress.rowsWritten : progress.rowsRead, { rate: String(rate) });
   }
 
   retrying(object: string, attempt: number, delayMs: number, reason: string): void {
@@ -59,7 +62,11 @@ export class TtyReporter implements Reporter {
   }
 
   objectFinished(summary: ObjectSummary): void {
-    if (summary.status === 'success') this.bar?.setTotal(summary.rows_read);
+    const done = this.limited ? summary.rows_written : summary.rows_read;
+    if (summary.status === 'success') {
+      this.bar?.setTotal(done);
+      this.bar?.update(done);
+    }
     this.bar = undefined;
   }
 

@@ -56,7 +56,8 @@ export interface PageReader {
   /** Runs a ClickHouse lookup with the run's retries. */
   lookUp<T>(operation: () => Promise<T>): Promise<T>;
   /** Waits the pause between two reads of a lane. */
-  pace(): Promise<void>;
+  /** Waits --sleep-time before a read; false when no more pages are to be read (--limit reached). */
+  pace(): Promise<boolean>;
 }
 
 /** The rows of a full read, shaped as they arrive (a retried read starts over). */
@@ -109,7 +110,7 @@ async function probePage(reader: PageReader, probe: Probe, bounds: PageBounds): 
 async function* decidedPages(reader: PageReader, unit: Unit): AsyncGenerator<DecidedPage> {
   let after = unit.bounds.after;
   for (;;) {
-    await reader.pace();
+    if (!(await reader.pace())) return;
     const bounds = { after, upTo: unit.bounds.upTo };
     const page = reader.probe ? await probePage(reader, reader.probe, bounds) : await fullPage(reader, bounds);
     if (!page) return;

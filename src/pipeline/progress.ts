@@ -12,7 +12,7 @@ import { countDecision, type ObjectSummary } from './summary.js';
 export class Progress {
   constructor(
     private readonly sink: Sink, readonly summary: ObjectSummary, private readonly reporter: Reporter,
-    private readonly rowsTotal: number, private readonly explain: boolean,
+    private readonly rowsTotal: number, private readonly explain: boolean, private readonly limit?: number,
   ) {}
 
   /** Counts the decisions of a page's rows (and reports them, with --verbose or --dry-run), and rows found unchanged in bulk. */
@@ -44,7 +44,7 @@ export class Progress {
     summary.batches += 1;
     this.reporter.batchDone({
       object: this.sink.name, rowsRead: summary.rows_read, rowsTotal: this.rowsTotal,
-      rowsWritten: summary.rows_written, lastKey, batch: summary.batches,
+      rowsWritten: summary.rows_written, lastKey, batch: summary.batches, limit: this.limit,
     });
   }
 }

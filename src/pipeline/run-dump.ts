@@ -104,6 +104,8 @@ class ObjectDump {
   private readonly witnesses = new Map<string, TableWitness>();
   private destination: Destination | undefined;
   private paced = false;
+  /** Aborted once --limit rows are written: pending pauses end, and no further page is read. */
+  private readonly reading = new AbortController();
 
   constructor(target: DumpTarget, private readonly request: DumpRequest, private readonly ctx: DumpContext) {
     this.sink = target.sink;
@@ -185,7 +187,7 @@ class ObjectDump {
     const stored = this.storedFingerprints(span);
     const incremental = await this.callClickHouse(() => openIncremental(this.sink, this.request.force, clickhouse, database, stored));
     const retirements = await this.retirements();
-    const progress = new Progress(this.sink, this.summary, reporter, span.rows, this.request.explain);
+    const progress = new Progress(this.sink, this.summary, reporter, span.rows, this.request.explain, this.request.limit);
     const reader: PageReader = {
       sink: this.sink, filter: this.filter, pageSize: this.request.batchSize, incremental,
       fields: this.fields(), probe: this.probe(stored), shape: pageRowMaker(this.sink, references), unchanged: this.unchanged(stored, grid, retirements),
@@ -245,10 +247,11 @@ class ObjectDump {
     return { rows: insertRows, bytes, seconds: sleepSeconds >= LONG_PAUSE_SECONDS ? 0 : INSERT_OPEN_SECONDS };
   }
 
-  /** The pause between two page reads: --sleep-time, except before the very first. */
-  private async pace(): Promise<void> {
-    if (this.paced) await pause(this.request.sleepSeconds * 1000, this.ctx.signal);
+  /** The pause between two page reads: --sleep-time, except before the very first; false once reading is over. */
+  private async pace(): Promise<boolean> {
+    if (this.paced) await pause(this.request.sleepSeconds * 1000, AbortSignal.any([this.ctx.signal, this.reading.signal]));
     this.paced = true;
+    return !this.reading.signal.aborted;
   }
 
   private async structuresOf(keys: readonly string[]): Promise<Map<string, CourseStructure>> {
@@ -281,6 +284,7 @@ class ObjectDump {
       if (!waited) await order.turn(unit.index);
       waited = true;
       const more = await stages.pages.write(page);
+      if (!more) this.reading.abort();
       if (!more || this.ctx.signal.aborted) {
         order.stop(unit.index);
         return;
@@ -295,7 +299,7 @@ class ObjectDump {
     const span = await this.readMysql(() => keySpan(lms, this.sink.source, this.filter));
     const grid = unitGrid(this.sink.source, this.filter, span, this.request.batchSize);
     const stages = await this.stages(span, grid);
-    reporter.objectStarted(this.sink.name, span.rows);
+    reporter.objectStarted(this.sink.name, span.rows, this.request.limit);
     const units = unitsOf(grid);
     if (!signal.aborted) await this.writeUnits(stages, units);
     if (signal.aborted && this.summary.batches === 0) {

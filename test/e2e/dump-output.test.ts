@@ -51,6 +51,18 @@ describe('aspects dump log lines for cron and log collectors', () => {
     assert.deepEqual(jsonSummary(result).objects.map((entry) => entry.rows_written), [120, Number(jsonSummary(result).objects[1]?.rows_read)]);
   });
 
+  it('--limit: lines count toward the limit, and the run does not pause again once it is reached', async () => {
+    const started = performance.now();
+    // A 60 s pause between reads: a run that paused after its last page would take a minute.
+    const result = await dump(['--limit', '30', '--sleep-time', '60']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(performance.now() - started < 45_000, 'the run paused after reaching --limit');
+    assert.match(result.stderr, / user_profile: 120 rows to read, stopping after 30 rows written \(--limit\)$/m);
+    assert.match(result.stderr, / user_profile: batch 1, read 50\/120, written 30 of --limit 30, last pk 30$/m);
+    assert.match(result.stderr, / course_enrollment: success, 30 rows written$/m);
+    assert.match(result.stderr, / user_profile: success, 30 rows written$/m);
+  });
+
   it('a failure with --log-format json is a JSON line too, and --json still prints a document', async () => {
     const result = await dump(['--log-format', 'json', '--json', '--clickhouse-database', 'no_such_database']);
     assert.equal(result.code, 1);
