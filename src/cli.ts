@@ -54,7 +54,7 @@ function packageVersion(): string {
 }
 
 /** The commander program with every command registered. */
-export function buildProgram(context: CommandContext): Command {
+export function buildProgram(context: CommandContext, jsonLogs = false): Command {
   const program = new Command('aspects')
     .description('Copy Open edX LMS data from MySQL into ClickHouse for Aspects')
     .version(packageVersion())
@@ -74,7 +74,9 @@ export function buildProgram(context: CommandContext): Command {
     writeOut: (text: string) => context.streams.stdout.write(text),
     writeErr: (text: string) => context.streams.stderr.write(redact(text)),
     // commander's own `error: …` lines read like every other failure: `aspects: …`.
-    outputError: (text: string, write: (text: string) => void) => write(text.replace(/^error: /, 'aspects: ')),
+    outputError: (text: string, write: (text: string) => void) => write(jsonLogs
+      ? `${JSON.stringify({ time: timestamp(), event: 'error', exit_code: EXIT_CODES.usage, message: text.trim().replace(/^error: /, '') })}\n`
+      : text.replace(/^error: /, 'aspects: ')),
   };
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput(output);
@@ -146,7 +148,7 @@ export async function runCli(args: readonly string[], context: CommandContext): 
   const stdout = trackedStdout(context.streams.stdout);
   const tracked: CommandContext = { ...context, streams: { ...context.streams, stdout: stdout.stream } };
   try {
-    await buildProgram(tracked).parseAsync(normaliseAliases(args), { from: 'user' });
+    await buildProgram(tracked, wantsJsonLogs(args)).parseAsync(normaliseAliases(args), { from: 'user' });
     return EXIT_CODES.success;
   } catch (error) {
     const exitCode = exitCodeOf(error, tracked, wantsJsonLogs(args));

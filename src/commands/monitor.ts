@@ -12,7 +12,8 @@ import { addClickHouseOptions } from './connection-options.js';
 import { nonNegativeSeconds } from './parse.js';
 
 interface MonitorFlags extends ConnectionFlags, KafkaFlags {
-  backend: string;
+  /** Undefined when not given: then Tutor's ASPECTS_XAPI_SOURCE decides (vector), else celery as the plugin. */
+  backend?: string;
   sleepTime: number;
   redisUrl?: string;
   celeryQueues: string;
@@ -26,9 +27,10 @@ async function monitorAction(flags: MonitorFlags, context: CommandContext): Prom
   const redisUrl = flags.redisUrl ?? context.env.ASPECTS_MONITOR_REDIS_URL;
   if (redisUrl) registerSecret(decodeURIComponent(new URL(redisUrl).password));
   const [lmsQueue = '', cmsQueue = ''] = flags.celeryQueues.split(',');
+  const backendName = flags.backend ?? (settings.loadTest.xapiSource === 'vector' ? 'vector' : 'celery');
   const backend = await openBackend({
-    backend: flags.backend, redisUrl, celeryQueues: [lmsQueue, cmsQueue], redisStream: flags.redisStream,
-    vectorUrl: flags.vectorUrl, vectorSink: flags.vectorSink, kafka: flags.backend === 'kafka_bus' ? kafkaOptions(flags, context.env, configFileOf(flags, context.env)) : undefined,
+    backend: backendName, redisUrl, celeryQueues: [lmsQueue, cmsQueue], redisStream: flags.redisStream,
+    vectorUrl: flags.vectorUrl, vectorSink: flags.vectorSink, kafka: backendName === 'kafka_bus' ? kafkaOptions(flags, context.env, configFileOf(flags, context.env)) : undefined,
   });
   const target = await connectClickHouse(settings.clickhouse);
   try {
@@ -48,7 +50,7 @@ async function monitorAction(flags: MonitorFlags, context: CommandContext): Prom
 export function monitorCommand(context: CommandContext): Command {
   const command = new Command('monitor')
     .description('wait for a load-test run, then store ClickHouse and backend lag samples in load_test_stats until it drains')
-    .addOption(new Option('--backend <name>', 'pipeline backend to read').choices(['none', 'celery', 'redis_bus', 'kafka_bus', 'vector']).default('celery'))
+    .addOption(new Option('--backend <name>', 'pipeline backend to read').choices(['none', 'celery', 'redis_bus', 'kafka_bus', 'vector']).default('celery', 'celery; vector where Tutor\'s ASPECTS_XAPI_SOURCE is vector'))
     .option('--sleep-time <seconds>', 'seconds between samples', nonNegativeSeconds, 10)
     .option('--redis-url <url>', 'Redis of the celery or redis_bus backend (env ASPECTS_MONITOR_REDIS_URL)')
     .option('--celery-queues <lms,cms>', 'the LMS and CMS Celery queue names', 'edx.lms.core.default,edx.cms.core.default')
@@ -65,6 +67,9 @@ export function monitorCommand(context: CommandContext): Command {
     .option('--no-kafka-ssl', 'plain connection even when EVENT_BUS_KAFKA_API_KEY is set')
     .addHelpText('after', '\nExamples:\n  $ aspects monitor --backend none --sleep-time 1\n  $ aspects monitor --backend celery --redis-url redis://redis:6379/0'
       + '\n  $ aspects monitor --backend kafka_bus --kafka-brokers kafka:9092 --kafka-topic-prefix dev')
-    .action((flags: MonitorFlags) => monitorAction(flags, context));
+    .action((flags: MonitorFlags, command: Command) => {
+      const given = command.getOptionValueSource('backend') !== 'default';
+      return monitorAction({ ...flags, backend: given ? flags.backend : undefined }, context);
+    });
   return addClickHouseOptions(command);
 }

@@ -45,24 +45,36 @@ export interface Settings {
   readonly loadTest: LoadTestTables;
 }
 
-/** Tables of the load test: EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG xapi_database, xapi_table, runs_table, stats_table. */
+/**
+ * Tables of the load test: EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG xapi_database, xapi_table,
+ * runs_table, stats_table (the plugin's keys), else Tutor's own settings in the environment or
+ * the file: ASPECTS_XAPI_DATABASE, ASPECTS_RAW_XAPI_TABLE (before Aspects 4,
+ * ASPECTS_VECTOR_RAW_XAPI_TABLE), and where those are missing ASPECTS_XAPI_SOURCE=vector means
+ * Vector's default database, openedx (Aspects 4 makes Vector the default pipeline).
+ */
 export interface LoadTestTables {
   readonly xapiDatabase: string;
   readonly xapiTable: string;
   readonly runsTable: string;
   readonly statsTable: string;
+  /** Tutor's ASPECTS_XAPI_SOURCE (ralph or vector), when set: the monitor's default backend follows it. */
+  readonly xapiSource: string | undefined;
 }
 
-function loadTestTables(file: ConfigFile): LoadTestTables {
+function loadTestTables(file: ConfigFile, env: Env): LoadTestTables {
   const backend = backendConfig(file) as Record<string, string | undefined>;
+  const inFile = (name: string): string | undefined => (file as Record<string, unknown>)[name] as string | undefined;
+  const xapiSource = first(env.ASPECTS_XAPI_SOURCE, inFile('ASPECTS_XAPI_SOURCE'))?.toLowerCase();
   const tables = {
-    xapiDatabase: backend.xapi_database ?? 'xapi', xapiTable: backend.xapi_table ?? 'xapi_events_all',
+    xapiDatabase: first(env.ASPECTS_XAPI_DATABASE, backend.xapi_database, inFile('ASPECTS_XAPI_DATABASE')) ?? (xapiSource === 'vector' ? 'openedx' : 'xapi'),
+    xapiTable: first(env.ASPECTS_RAW_XAPI_TABLE, env.ASPECTS_VECTOR_RAW_XAPI_TABLE, backend.xapi_table,
+      inFile('ASPECTS_RAW_XAPI_TABLE'), inFile('ASPECTS_VECTOR_RAW_XAPI_TABLE')) ?? 'xapi_events_all',
     runsTable: backend.runs_table ?? 'load_test_runs', statsTable: backend.stats_table ?? 'load_test_stats',
   };
   for (const name of Object.values(tables)) {
     if (!isIdentifier(name)) throw new UsageError(`EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG names ${JSON.stringify(name)}, which is not a table or database name`);
   }
-  return tables;
+  return { ...tables, xapiSource };
 }
 
 /** Defaults, used when no flag, environment variable or config key says otherwise. */
@@ -177,6 +189,6 @@ export function resolveSettings(flags: ConnectionFlags, env: Env): Settings {
     piiModels,
     disabledObjects: disabledObjects(file),
     modulestore: resolveModulestore(flags, env, file),
-    loadTest: loadTestTables(file),
+    loadTest: loadTestTables(file, env),
   };
 }

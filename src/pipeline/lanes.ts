@@ -1,6 +1,13 @@
 import pLimit from 'p-limit';
 import type { Unit } from './units.js';
 
+/** One of the `--concurrency` lanes: what it has read decides whether its next read waits (--sleep-time). */
+export interface Lane {
+  readonly index: number;
+  /** Whether the lane has read a page: every later read of it pauses first. */
+  paced: boolean;
+}
+
 /** Thrown to a unit waiting for its turn when an earlier unit stopped the run: it must not write. */
 export class LaneStopped extends Error {
   constructor() {
@@ -51,17 +58,22 @@ export class TurnOrder {
  * stops the units after it at their turn; once all have settled, the failure of the earliest
  * unit is thrown (the one the key order met first).
  */
-export async function runLanes(units: readonly Unit[], concurrency: number, work: (unit: Unit, order: TurnOrder) => Promise<void>): Promise<void> {
+export async function runLanes(units: readonly Unit[], concurrency: number, work: (unit: Unit, order: TurnOrder, lane: Lane) => Promise<void>): Promise<void> {
   const order = new TurnOrder(units.length);
-  const limit = pLimit(Math.max(1, concurrency));
+  const lanes = Math.max(1, concurrency);
+  const limit = pLimit(lanes);
+  // p-limit runs at most `lanes` units at once, so a free lane is always there for the next one.
+  const free: Lane[] = Array.from({ length: lanes }, (_, index) => ({ index: lanes - 1 - index, paced: false }));
   const failures = new Map<number, unknown>();
   const runUnit = async (unit: Unit): Promise<void> => {
+    const lane = free.pop() as Lane;
     try {
-      if (!order.stopsBefore(unit.index)) await work(unit, order);
+      if (!order.stopsBefore(unit.index)) await work(unit, order, lane);
     } catch (error) {
       order.stop(unit.index);
       if (!(error instanceof LaneStopped)) failures.set(unit.index, error);
     } finally {
+      free.push(lane);
       order.pass(unit.index);
     }
   };

@@ -7,6 +7,7 @@ import type { Decision } from './decision.js';
 import { FINGERPRINT_FIELD } from './fingerprint.js';
 import type { Incremental } from './incremental.js';
 import type { PageRow } from './shape.js';
+import type { Lane } from './lanes.js';
 import type { Unit } from './units.js';
 
 /** One row's decision. */
@@ -56,8 +57,8 @@ export interface PageReader {
   /** Runs a ClickHouse lookup with the run's retries. */
   lookUp<T>(operation: () => Promise<T>): Promise<T>;
   /** Waits the pause between two reads of a lane. */
-  /** Waits --sleep-time before a read; false when no more pages are to be read (--limit reached). */
-  pace(): Promise<boolean>;
+  /** Waits --sleep-time before a read of `lane` (not before its first); false when no more pages are to be read (--limit reached). */
+  pace(lane: Lane): Promise<boolean>;
 }
 
 /** The rows of a full read, shaped as they arrive (a retried read starts over). */
@@ -107,10 +108,10 @@ async function probePage(reader: PageReader, probe: Probe, bounds: PageBounds): 
 }
 
 /** The pages of one unit, read and decided one after the other (paced). */
-async function* decidedPages(reader: PageReader, unit: Unit): AsyncGenerator<DecidedPage> {
+async function* decidedPages(reader: PageReader, unit: Unit, lane: Lane): AsyncGenerator<DecidedPage> {
   let after = unit.bounds.after;
   for (;;) {
-    if (!(await reader.pace())) return;
+    if (!(await reader.pace(lane))) return;
     const bounds = { after, upTo: unit.bounds.upTo };
     const page = reader.probe ? await probePage(reader, reader.probe, bounds) : await fullPage(reader, bounds);
     if (!page) return;
@@ -124,13 +125,13 @@ async function* decidedPages(reader: PageReader, unit: Unit): AsyncGenerator<Dec
  * The unit's decided pages, each next one read while the current one is being written (one
  * page ahead).
  */
-export async function* unitPages(reader: PageReader, unit: Unit): AsyncGenerator<DecidedPage> {
+export async function* unitPages(reader: PageReader, unit: Unit, lane: Lane): AsyncGenerator<DecidedPage> {
   const unchanged = unit.bounds.upTo === undefined ? undefined : await reader.unchanged?.(unit);
   if (unchanged !== undefined) {
     if (unchanged > 0) yield { read: unchanged, decided: [], rows: [], lastKey: unit.bounds.upTo as Key, unchanged };
     return;
   }
-  const pages = decidedPages(reader, unit);
+  const pages = decidedPages(reader, unit, lane);
   let next = pages.next();
   try {
     for (;;) {

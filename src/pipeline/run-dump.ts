@@ -16,7 +16,7 @@ import { CountedRows, NestedRows, StreamedRows, type Destination, type Destinati
 import { InsertFailed, type ExactlyOnceWriter, type InsertListener } from './exactly-once.js';
 import { FINGERPRINT_FIELD, fingerprintSql, fingerprintSummarySql, hasComputedColumns, withFingerprint } from './fingerprint.js';
 import { openIncremental } from './incremental.js';
-import { runLanes, type TurnOrder } from './lanes.js';
+import { runLanes, type Lane, type TurnOrder } from './lanes.js';
 import { pause } from './pacing.js';
 import { PageWriter, Retirements } from './page-writer.js';
 import { unitPages, type PageReader, type Probe } from './pages.js';
@@ -103,7 +103,6 @@ class ObjectDump {
   /** Per table written to: what shows it still holds the run's first insert. */
   private readonly witnesses = new Map<string, TableWitness>();
   private destination: Destination | undefined;
-  private paced = false;
   /** Aborted once --limit rows are written: pending pauses end, and no further page is read. */
   private readonly reading = new AbortController();
 
@@ -193,7 +192,7 @@ class ObjectDump {
       fields: this.fields(), probe: this.probe(stored), shape: pageRowMaker(this.sink, references), unchanged: this.unchanged(stored, grid, retirements),
       read: (query, each, restart) => this.readRows(query, each, restart),
       lookUp: (operation) => this.callClickHouse(operation),
-      pace: () => this.pace(),
+      pace: (lane) => this.pace(lane),
     };
     const destination = this.destinationFor(reader, references, progress, retirements);
     this.destination = destination;
@@ -247,10 +246,10 @@ class ObjectDump {
     return { rows: insertRows, bytes, seconds: sleepSeconds >= LONG_PAUSE_SECONDS ? 0 : INSERT_OPEN_SECONDS };
   }
 
-  /** The pause between two page reads: --sleep-time, except before the very first; false once reading is over. */
-  private async pace(): Promise<boolean> {
-    if (this.paced) await pause(this.request.sleepSeconds * 1000, AbortSignal.any([this.ctx.signal, this.reading.signal]));
-    this.paced = true;
+  /** The pause between two page reads of a lane: --sleep-time, except before its first; false once reading is over. */
+  private async pace(lane: Lane): Promise<boolean> {
+    if (lane.paced) await pause(this.request.sleepSeconds * 1000, this.ctx.signal, this.reading.signal);
+    lane.paced = true;
     return !this.reading.signal.aborted;
   }
 
@@ -278,9 +277,9 @@ class ObjectDump {
   }
 
   /** Reads, decides and writes one unit's pages in its turn; stops the units after it on a signal or at --limit. */
-  private async unit(stages: Stages, unit: Unit, order: TurnOrder): Promise<void> {
+  private async unit(stages: Stages, unit: Unit, order: TurnOrder, lane: Lane): Promise<void> {
     let waited = false;
-    for await (const page of unitPages(stages.reader, unit)) {
+    for await (const page of unitPages(stages.reader, unit, lane)) {
       if (!waited) await order.turn(unit.index);
       waited = true;
       const more = await stages.pages.write(page);
@@ -312,7 +311,7 @@ class ObjectDump {
   /** Runs the units on their lanes, then completes the last insert (also after a failure, for what was written before it). */
   private async writeUnits(stages: Stages, units: readonly Unit[]): Promise<void> {
     let failure: { readonly error: unknown } | undefined;
-    await runLanes(units, this.request.concurrency, (unit, order) => this.unit(stages, unit, order)).catch((error: unknown) => { failure = { error }; });
+    await runLanes(units, this.request.concurrency, (unit, order, lane) => this.unit(stages, unit, order, lane)).catch((error: unknown) => { failure = { error }; });
     await stages.destination.flush().catch((error: unknown) => {
       if (error instanceof InsertFailed && !(failure?.error instanceof InsertFailed)) this.recordFailedInsert(error);
       failure ??= { error };
@@ -336,7 +335,8 @@ class ObjectDump {
   private hint(tableLost = false, error?: unknown): string {
     const resume = resumeHint(this.sink, this.summary, this.filter, this.request.force, tableLost);
     if (error === undefined || !rowsDoNotFit(messageOf(error))) return resume;
-    return `the rows do not fit the ClickHouse table as it is: aspects schema status lists how it differs from Aspects'; once it is fixed, ${resume.replace(/^.*; (?=run |resume )/, '')}`;
+    const [, state = '', action = resume] = /^(.*; )?((?:run|resume) .*)$/.exec(resume) ?? [];
+    return `${state}the rows do not fit the ClickHouse table as it is: aspects schema status lists how it differs from Aspects'; once it is fixed, ${action}`;
   }
 
   /** An insert failure: what landed counts as written, and the summary says which batch it cut short. */

@@ -49,6 +49,10 @@ describe('aspects dump log lines for cron and log collectors', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stderr, '');
     assert.deepEqual(jsonSummary(result).objects.map((entry) => entry.rows_written), [120, Number(jsonSummary(result).objects[1]?.rows_read)]);
+    const dry = await dump(['--quiet', '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.equal(dry.stderr, '', 'a quiet dry run lists no row');
+    assert.match(dry.stdout, /^user_profile: success, read 120, would write 120 in 3 batches, \d+\.\ds, last pk 120$/m);
   });
 
   it('--limit: lines count toward the limit, and the run does not pause again once it is reached', async () => {
@@ -70,5 +74,10 @@ describe('aspects dump log lines for cron and log collectors', () => {
     assert.deepEqual([last.event, last.exit_code], ['error', 1]);
     assert.match(String(last.message), /no_such_database\.user_profile does not exist/);
     assert.deepEqual(JSON.parse(result.stdout), { command: 'dump', status: 'error', exit_code: 1, error: last.message });
+    const usage = await dump(['--log-format', 'json', '--limit', '0']);
+    assert.equal(usage.code, 2);
+    const [line, ...more] = lines(usage.stderr).map((text) => JSON.parse(text) as Record<string, unknown>);
+    assert.deepEqual([line?.event, line?.exit_code, more.length], ['error', 2, 0]);
+    assert.match(String(line?.message), /^option '--limit <rows>' argument '0' is invalid/);
   });
 });

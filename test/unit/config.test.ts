@@ -96,6 +96,22 @@ describe('settings precedence: flags > environment > config file > defaults', ()
   });
 });
 
+describe('xAPI tables follow the plugin and Tutor (Aspects 4: Vector by default)', () => {
+  it('environment, then the plugin\'s backend config, then Tutor\'s settings in the file, then the defaults', () => {
+    assert.deepEqual(resolveSettings({}, {}).loadTest, { xapiDatabase: 'xapi', xapiTable: 'xapi_events_all', runsTable: 'load_test_runs', statsTable: 'load_test_stats', xapiSource: undefined });
+    const vector = resolveSettings({}, { ASPECTS_XAPI_SOURCE: 'vector' }).loadTest;
+    assert.deepEqual([vector.xapiDatabase, vector.xapiTable, vector.xapiSource], ['openedx', 'xapi_events_all', 'vector']);
+    assert.equal(resolveSettings({}, { ASPECTS_XAPI_SOURCE: 'vector', ASPECTS_XAPI_DATABASE: 'lrs' }).loadTest.xapiDatabase, 'lrs');
+    assert.equal(resolveSettings({}, { ASPECTS_RAW_XAPI_TABLE: 'statements' }).loadTest.xapiTable, 'statements');
+    const older = resolveSettings({ config: configFile('tutor.yml', 'ASPECTS_VECTOR_RAW_XAPI_TABLE: vector_statements\n') }, {}).loadTest;
+    assert.equal(older.xapiTable, 'vector_statements');
+    const lms = configFile('lms.yml', 'EVENT_SINK_CLICKHOUSE_BACKEND_CONFIG: {xapi_database: openedx_xapi}\nASPECTS_XAPI_SOURCE: vector\nASPECTS_XAPI_DATABASE: tutor_db\n');
+    const plugin = resolveSettings({ config: lms }, {}).loadTest;
+    assert.deepEqual([plugin.xapiDatabase, plugin.xapiSource], ['openedx_xapi', 'vector']);
+    assert.equal(resolveSettings({ config: lms }, { ASPECTS_XAPI_DATABASE: 'from_env' }).loadTest.xapiDatabase, 'from_env');
+  });
+});
+
 describe('bad configuration is a usage error', () => {
   const cases: [string, () => unknown][] = [
     ['malformed MySQL URL', () => parseMysqlUrl('not a url')],

@@ -86,6 +86,22 @@ describe('units and lanes', () => {
     assert.equal(most, 3);
   });
 
+  it('each running unit has a lane of its own; lanes are reused and remember that they have read', async () => {
+    const seen: { unit: number; lane: number; paced: boolean }[] = [];
+    const busy = new Set<number>();
+    await runLanes(units(6), 2, async (unit, order, lane) => {
+      assert.ok(!busy.has(lane.index), 'two units on one lane at once');
+      busy.add(lane.index);
+      seen.push({ unit: unit.index, lane: lane.index, paced: lane.paced });
+      lane.paced = true;
+      await tick(6 - unit.index);
+      await order.turn(unit.index);
+      busy.delete(lane.index);
+    });
+    assert.deepEqual(seen.slice(0, 2), [{ unit: 0, lane: 0, paced: false }, { unit: 1, lane: 1, paced: false }]);
+    assert.ok(seen.slice(2).every((entry) => entry.paced), 'a lane\'s later units pause before reading');
+  });
+
   it('a failure lets the units before it write and stops those after it; the earliest failure is thrown', async () => {
     const written: number[] = [];
     const failing = runLanes(units(6), 6, async (unit, order) => {
