@@ -74,9 +74,7 @@ export function buildProgram(context: CommandContext, jsonLogs = false): Command
     writeOut: (text: string) => context.streams.stdout.write(text),
     writeErr: (text: string) => context.streams.stderr.write(redact(text)),
     // commander's own `error: …` lines read like every other failure: `aspects: …`.
-    outputError: (text: string, write: (text: string) => void) => write(jsonLogs
-      ? `${JSON.stringify({ time: timestamp(), event: 'error', exit_code: EXIT_CODES.usage, message: text.trim().replace(/^error: /, '') })}\n`
-      : text.replace(/^error: /, 'aspects: ')),
+    outputError: (text: string, write: (text: string) => void) => write(`${errorLine(EXIT_CODES.usage, withoutCommanderPrefix(text.trim()), jsonLogs)}\n`),
   };
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput(output);
@@ -86,10 +84,18 @@ export function buildProgram(context: CommandContext, jsonLogs = false): Command
   return program;
 }
 
+/** A commander message without its `error: ` (our lines start `aspects: `). */
+const withoutCommanderPrefix = (text: string): string => text.replace(/^error: /, '');
+
 /** The one line a failure is reported with (commander's own errors included). */
 function failureMessage(error: unknown): string {
   const message = messageOf(error).split('\n')[0] ?? '';
-  return error instanceof CommanderError ? message.replace(/^error: /, '') : message;
+  return error instanceof CommanderError ? withoutCommanderPrefix(message) : message;
+}
+
+/** A failure as stderr shows it: `aspects: …`, or with --log-format json an `error` event. */
+function errorLine(exitCode: number, message: string, jsonLogs: boolean): string {
+  return jsonLogs ? JSON.stringify({ time: timestamp(), event: 'error', exit_code: exitCode, message }) : `aspects: ${message}`;
 }
 
 function exitCodeOf(error: unknown, context: CommandContext, jsonLogs: boolean): number {
@@ -98,9 +104,7 @@ function exitCodeOf(error: unknown, context: CommandContext, jsonLogs: boolean):
     return error.exitCode === 0 ? EXIT_CODES.success : EXIT_CODES.usage;
   }
   const exitCode = error instanceof AspectsError ? error.exitCode : EXIT_CODES.runtime;
-  const line = jsonLogs ? JSON.stringify({ time: timestamp(), event: 'error', exit_code: exitCode, message: failureMessage(error) })
-    : `aspects: ${failureMessage(error)}`;
-  writeLine(context.streams.stderr, line);
+  writeLine(context.streams.stderr, errorLine(exitCode, failureMessage(error), jsonLogs));
   return exitCode;
 }
 
@@ -147,11 +151,12 @@ function trackedStdout(stdout: OutputStreams['stdout']): { stream: OutputStreams
 export async function runCli(args: readonly string[], context: CommandContext): Promise<number> {
   const stdout = trackedStdout(context.streams.stdout);
   const tracked: CommandContext = { ...context, streams: { ...context.streams, stdout: stdout.stream } };
+  const jsonLogs = wantsJsonLogs(args);
   try {
-    await buildProgram(tracked, wantsJsonLogs(args)).parseAsync(normaliseAliases(args), { from: 'user' });
+    await buildProgram(tracked, jsonLogs).parseAsync(normaliseAliases(args), { from: 'user' });
     return EXIT_CODES.success;
   } catch (error) {
-    const exitCode = exitCodeOf(error, tracked, wantsJsonLogs(args));
+    const exitCode = exitCodeOf(error, tracked, jsonLogs);
     // `--json` always gets a document, also when the command failed before printing its own.
     if (exitCode !== EXIT_CODES.success && wantsJson(args) && !stdout.used()) {
       writeLine(context.streams.stdout, JSON.stringify({ command: commandOf(args), status: 'error', exit_code: exitCode, error: failureMessage(error) }));

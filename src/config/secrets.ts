@@ -4,11 +4,15 @@
  */
 const secrets = new Set<string>();
 
+/** The secrets' patterns, longest secret first (so one that contains a shorter one is hidden whole); made when a secret is registered. */
+let patterns: RegExp[] = [];
+
 /** Remember a secret (and its URL-encoded spelling) for redaction. */
 export function registerSecret(secret: string | undefined): void {
   if (!secret) return;
   secrets.add(secret);
   secrets.add(encodeURIComponent(secret));
+  patterns = [...secrets].sort((a, b) => b.length - a.length).map(patternOf);
 }
 
 /** Secrets at least this long are hidden wherever they occur; shorter ones only as words of their own. */
@@ -27,9 +31,5 @@ function patternOf(secret: string): RegExp {
 
 /** `text` with every registered secret replaced by `***`. */
 export function redact(text: string): string {
-  let clean = text;
-  // Longest first, so a secret that contains a shorter one is hidden whole.
-  const longestFirst = [...secrets].sort((a, b) => b.length - a.length);
-  for (const secret of longestFirst) clean = clean.replace(patternOf(secret), '***');
-  return clean;
+  return patterns.reduce((clean, pattern) => clean.replace(pattern, '***'), text);
 }

@@ -7,8 +7,8 @@ import { connectLmsDatabase, type LmsDatabase, type LmsReader } from '../lms/dat
 import { lockName, lockScope, thisProcess } from '../lms/locks.js';
 import type { Reporter } from '../output/reporter.js';
 import { ExactlyOnceWriter } from './exactly-once.js';
-import { STAMP_COLUMNS } from '../sinks/types.js';
 import { filterFor } from './filters.js';
+import { insertColumns, withStampColumns } from './shape.js';
 import type { ObjectPlan } from './plan.js';
 import { learningSequencesSource } from '../structure/learning-sequences.js';
 import type { StructureSource } from '../structure/types.js';
@@ -24,21 +24,17 @@ export interface StopSignals {
   readonly hard: AbortSignal;
 }
 
-/**
- * Fails before anything is read when a target table is missing or the ClickHouse user may not
- * write (readonly): one query for all of them.
- */
 /** Every table the plan writes (the objects', and their nested objects' such as course_blocks), with the columns it writes. */
 function writtenTables(plan: ObjectPlan): Map<string, readonly string[]> {
   const tables = new Map<string, readonly string[]>();
   for (const sink of plan.sinks) {
-    tables.set(sink.table, [...sink.columns.map((column) => column.name), ...STAMP_COLUMNS]);
-    for (const child of sink.children ?? []) tables.set(child.table, [...child.columns, ...STAMP_COLUMNS]);
+    tables.set(sink.table, insertColumns(sink));
+    for (const child of sink.children ?? []) tables.set(child.table, withStampColumns(child.columns));
   }
   return tables;
 }
 
-/** Before anything is read: every table and column the plan writes exists, and the user may write. */
+/** Before anything is read, in one query: every table and column the plan writes exists, and the user may write. */
 async function checkTables(target: ClickHouseTarget, database: string, plan: ObjectPlan, writes: boolean): Promise<void> {
   const tables = writtenTables(plan);
   const rows = await target.query("SELECT table, name, (SELECT value FROM system.settings WHERE name = 'readonly') AS readonly "

@@ -56,7 +56,6 @@ export interface PageReader {
   shape(row: SourceRow): PageRow;
   /** Runs a ClickHouse lookup with the run's retries. */
   lookUp<T>(operation: () => Promise<T>): Promise<T>;
-  /** Waits the pause between two reads of a lane. */
   /** Waits --sleep-time before a read of `lane` (not before its first); false when no more pages are to be read (--limit reached). */
   pace(lane: Lane): Promise<boolean>;
 }

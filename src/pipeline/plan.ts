@@ -50,7 +50,7 @@ export function planObjects(names: readonly string[], policy: ObjectPolicy): Obj
 }
 
 /** The sinks of `--object` names (not `all`), each once; refuses unknown names. */
-export function namedSinks(names: readonly string[]): Sink[] {
+function namedSinks(names: readonly string[]): Sink[] {
   return [...new Set(names)].map((name) => {
     const sink = findSink(name);
     if (!sink) throw new UsageError(`unknown object ${JSON.stringify(name)}; choose from ${OBJECT_NAMES.join(', ')} or all`);

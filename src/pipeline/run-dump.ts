@@ -63,7 +63,7 @@ const INSERT_OPEN_SECONDS = 60;
 const SPANS_PER_OBJECT = 2;
 /** ...of at least this many pages... */
 const PAGES_PER_SPAN = 10;
-/** ...and at most this many keys (memory: about 80 bytes a key). */
+/** ...and at most this many keys (memory: 9 bytes a key kept, and the lookup's answer while it is parsed). */
 const MAX_SPAN_KEYS = 500_000;
 /** Retired users listed in a unit's summary query at most (more: those units are probed row by row). */
 const MAX_RETIRED_LISTED = 50_000;

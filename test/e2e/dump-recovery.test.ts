@@ -4,7 +4,7 @@ import { clickHouseSql, createTestEventSink, type TestEventSink } from '../suppo
 import { runAspects } from '../support/cli.js';
 import type { TestLms } from '../support/env.js';
 import { assertSameRows, expectedRows } from '../support/expected.js';
-import { cliEnv, filledLms, jsonSummary } from '../support/scenario.js';
+import { cliEnv, filledLms, jsonSummary, onLmsAndSink } from '../support/scenario.js';
 
 /** The newest row per key, the way dbt reads the table. */
 function latestRows(sink: TestEventSink, table: string, key: string) {
@@ -15,14 +15,7 @@ function latestRows(sink: TestEventSink, table: string, key: string) {
 describe('incremental dumps write only what changed', () => {
   let lms: TestLms;
   let sink: TestEventSink;
-  before(async () => {
-    lms = await filledLms({ users: 200 });
-    sink = await createTestEventSink();
-  });
-  after(async () => {
-    await sink.drop();
-    await lms.drop();
-  });
+  onLmsAndSink({ users: 200 }, (made) => ({ lms, sink } = made));
 
   const dump = (...args: string[]) => runAspects(['dump', '--object', 'all', '--sleep-time', '0', '--batch-size', '64', '--json', ...args], cliEnv(lms, sink));
   const written = (summary: ReturnType<typeof jsonSummary>) =>

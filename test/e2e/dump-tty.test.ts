@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { TestEventSink } from '../support/clickhouse.js';
-import { createTestEventSink } from '../support/clickhouse.js';
 import { BIN } from '../support/cli.js';
 import type { TestLms } from '../support/env.js';
-import { cliEnv, filledLms } from '../support/scenario.js';
+import { cliEnv, onLmsAndSink } from '../support/scenario.js';
 
 const shellWord = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
 /** The text a terminal shows: colours and cursor moves removed, lines split at CR and LF. */
@@ -24,14 +23,7 @@ function onTerminal(args: string[], env: Record<string, string>, columns = 80): 
 describe('aspects dump on a terminal', () => {
   let lms: TestLms;
   let sink: TestEventSink;
-  before(async () => {
-    lms = await filledLms({ users: 30 });
-    sink = await createTestEventSink();
-  });
-  after(async () => {
-    await sink.drop();
-    await lms.drop();
-  });
+  onLmsAndSink({ users: 30 }, (made) => ({ lms, sink } = made));
 
   it('a short --dry-run keeps every reason on screen, and the last bar whole within 80 columns', async () => {
     const { code, lines } = await onTerminal(['dump', '--object', 'external_id', '--ids', '12', '13', '14', '--dry-run', '--sleep-time', '0'], cliEnv(lms, sink));

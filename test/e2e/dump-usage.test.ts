@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { clickHouseSql, createTestEventSink, type TestEventSink } from '../support/clickhouse.js';
+import { describe, it } from 'node:test';
+import { clickHouseSql, type TestEventSink } from '../support/clickhouse.js';
 import { oneErrorLine, runAspects } from '../support/cli.js';
 import type { TestLms } from '../support/env.js';
 import { freePort } from '../support/servers.js';
 import { CLICKHOUSE_TEST_USER } from '../support/servers.js';
-import { cliEnv, filledLms, jsonSummary } from '../support/scenario.js';
+import { cliEnv, jsonSummary, onLmsAndSink } from '../support/scenario.js';
 import { tempFolder } from '../support/temp.js';
 
 const OBJECTS = ['user_profile', 'external_id', 'course_enrollment'];
@@ -15,14 +15,7 @@ const OBJECTS = ['user_profile', 'external_id', 'course_enrollment'];
 describe('aspects dump: PII, configuration, bad input, secrets', () => {
   let lms: TestLms;
   let sink: TestEventSink;
-  before(async () => {
-    lms = await filledLms({ users: 60 });
-    sink = await createTestEventSink();
-  });
-  after(async () => {
-    await sink.drop();
-    await lms.drop();
-  });
+  onLmsAndSink({ users: 60 }, (made) => ({ lms, sink } = made));
 
   async function assertNothingWritten(): Promise<void> {
     for (const object of OBJECTS) assert.equal(await sink.count(object), 0, object);
@@ -186,14 +179,7 @@ describe('aspects dump: PII, configuration, bad input, secrets', () => {
 describe('aspects dump on tables that differ from the contract', () => {
   let lms: TestLms;
   let sink: TestEventSink;
-  before(async () => {
-    lms = await filledLms({ users: 20 });
-    sink = await createTestEventSink();
-  });
-  after(async () => {
-    await sink.drop();
-    await lms.drop();
-  });
+  onLmsAndSink({ users: 20 }, (made) => ({ lms, sink } = made));
   const dump = (object: string) => runAspects(['dump', '--object', object, '--sleep-time', '0', '--retry-for', '0'], cliEnv(lms, sink));
 
   it('a missing course_blocks table stops a course dump before it reads anything', async () => {

@@ -1,26 +1,19 @@
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
-import { after, before, describe, it } from 'node:test';
-import { createTestEventSink, type TestEventSink } from '../support/clickhouse.js';
+import { describe, it } from 'node:test';
+import type { TestEventSink } from '../support/clickhouse.js';
 import { oneErrorLine, runAspects, startAspects } from '../support/cli.js';
 import type { TestLms } from '../support/env.js';
 import { assertSameRows, expectedRows } from '../support/expected.js';
 import { retireInLms } from '../support/retirement-fixture.js';
-import { cliEnv, filledLms, jsonSummary, scalar } from '../support/scenario.js';
+import { cliEnv, jsonSummary, onLmsAndSink, scalar } from '../support/scenario.js';
 import { copies, logged } from './support.js';
 
 // Overlap: a cron run meeting a manual one, and retire meeting a dump. Real MariaDB locks, real ClickHouse.
 describe('one dump of an object at a time, shared through the LMS database', () => {
   let lms: TestLms;
   let sink: TestEventSink;
-  before(async () => {
-    lms = await filledLms({ users: 1500 });
-    sink = await createTestEventSink();
-  });
-  after(async () => {
-    await sink.drop();
-    await lms.drop();
-  });
+  onLmsAndSink({ users: 1500 }, (made) => ({ lms, sink } = made));
   const slow = ['dump', '--object', 'course_enrollment', 'user_profile', '--batch-size', '200', '--sleep-time', '0.2', '--json'];
 
   it('a second dump is refused with exit 75 naming the holder; the first lands every row once', async () => {
@@ -71,14 +64,7 @@ describe('one dump of an object at a time, shared through the LMS database', () 
 describe('retire while a dump of the PII objects runs', () => {
   let lms: TestLms;
   let sink: TestEventSink;
-  before(async () => {
-    lms = await filledLms({ users: 1200 });
-    sink = await createTestEventSink();
-  });
-  after(async () => {
-    await sink.drop();
-    await lms.drop();
-  });
+  onLmsAndSink({ users: 1200 }, (made) => ({ lms, sink } = made));
 
   it('no row of a user retire verified lands afterwards, whatever the running dump had read', async () => {
     const env = cliEnv(lms, sink);

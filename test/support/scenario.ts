@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 import { createTestEventSink, type TestEventSink } from './clickhouse.js';
 import { runAspects, type CliResult } from './cli.js';
 import { createTestLms, type TestLms } from './env.js';
@@ -56,4 +57,18 @@ export function jsonSummary(result: CliResult): { status: string; objects: Recor
 export async function scalar(lms: TestLms, sql: string): Promise<number> {
   const [rows] = await lms.db.query({ sql, rowsAsArray: true });
   return Number((rows as unknown[][])[0]?.[0]);
+}
+
+/** A filled LMS and a fresh event_sink for the tests of a describe: made before them, dropped after them; `use` receives both. */
+export function onLmsAndSink(options: FixtureOptions, use: (made: { lms: TestLms; sink: TestEventSink }) => void): void {
+  let made: { lms: TestLms; sink: TestEventSink } | undefined;
+  before(async () => {
+    const lms = await filledLms(options);
+    made = { lms, sink: await createTestEventSink() };
+    use(made);
+  });
+  after(async () => {
+    await made?.sink.drop();
+    await made?.lms.drop();
+  });
 }
