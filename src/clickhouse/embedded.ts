@@ -104,6 +104,7 @@ export async function openEmbeddedTarget(path: string, create = false): Promise<
       await session.insert({ table, columns: columns.map(plainIdentifier), values, format: 'CSV' })
         .catch((error: unknown) => { throw engineFailure(error); });
     },
+    overNetwork: false,
     maxInsertBytes: EMBEDDED_INSERT_BYTES,
     close: async () => session.close(),
   };

@@ -74,9 +74,11 @@ export class ServerTarget implements ClickHouseTarget {
     return parseTsv(await this.exec(`${sql} FORMAT TabSeparated`));
   }
 
-  async command(sql: string): Promise<void> {
-    await this.exec(sql);
+  async command(sql: string, options?: InsertOptions): Promise<void> {
+    await this.exec(sql, undefined, options);
   }
+
+  readonly overNetwork = true;
 
   readonly maxInsertBytes = Number.POSITIVE_INFINITY;
 

@@ -28,13 +28,18 @@ export interface ClickHouseTarget {
   query(sql: string): Promise<ClickHouseRow[]>;
   /** Runs a SELECT and returns its rows as lists of fields in text form (TabSeparated: many small rows). */
   queryFields(sql: string): Promise<string[][]>;
-  /** Runs a statement that returns nothing (DDL). */
-  command(sql: string): Promise<void>;
+  /** Runs a statement that returns nothing (DDL, INSERT … SELECT), with a query id and settings if given. */
+  command(sql: string, options?: InsertOptions): Promise<void>;
   /**
    * Inserts CSV rows into `into` with an explicit column list: UTF-8 pieces sent in order, or a
    * stream of them (a long insert fed while it runs).
    */
   insertCsv(into: TableName, columns: readonly string[], csv: readonly Buffer[] | Readable, options?: InsertOptions): Promise<void>;
+  /**
+   * Whether requests cross a network, where their bytes can be held back and delivered after the
+   * tool gave up on them (inserts are then staged, see pipeline/staging.ts).
+   */
+  readonly overNetwork: boolean;
   /** The largest insert body worth building (the embedded engine takes a body whole, in memory). */
   readonly maxInsertBytes: number;
   close(): Promise<void>;

@@ -4,21 +4,25 @@ import { literal, qualifiedTable } from '../clickhouse/sql.js';
 import { ClickHouseFailure, type ClickHouseTarget, type InsertOptions, type TableName } from '../clickhouse/target.js';
 import { messageOf } from '../errors.js';
 import { chunks } from '../retire/delete.js';
+import type { Readable } from 'node:stream';
 import { InsertBody } from './insert-body.js';
 import { pause } from './pacing.js';
 import { RetryBudget, withRetry, type RetryPolicy } from './retry.js';
 import { encodeHeld, type HeldRow } from './shape.js';
+import { createStage, defuse, dropPublished, publishSql, stageOf, type Stage, type StagingWaits } from './staging.js';
 
 /**
  * Exactly-once inserts. An insert has one time_last_dumped of its own and one query id, fixed
  * before its first attempt, and knows how to tell its rows apart in ClickHouse (the identity
- * half of their dump_id). After any failure, once no attempt of it still runs on the server,
- * the rows carrying its time_last_dumped are counted per identity, and only the missing ones
- * are sent again: never the whole body, since a body cut at a row boundary is stored in part
- * as if complete. Every attempt carries the same query id, so ClickHouse never runs two at once,
- * and its own insert_deduplication_token where the server has that setting, so a table that
- * deduplicates drops a second delivery of one attempt. Rows a late attempt stored a second time
- * are found by the same count, deleted and written once more.
+ * half of their dump_id). Over a network each attempt is staged (staging.ts): its body goes into
+ * a staging table of its own and is published into the table once ClickHouse answered for all of
+ * it, so bytes held back by the network never land after the tool gave up on them. After any
+ * failure, once nothing of the failed attempt can land any more (its staging table dropped, its
+ * publish over; in process: no attempt runs), the rows carrying the insert's time_last_dumped
+ * are counted per identity, and only the missing ones are sent again: never the whole body,
+ * since a body cut at a row boundary is stored in part as if complete. Each attempt carries its
+ * own insert_deduplication_token where the server has that setting. Rows stored twice are found
+ * by the same count, deleted and written once more.
  */
 
 /** One insert, fixed before its first attempt: its table, columns, row identity, time_last_dumped and query id. */
@@ -70,9 +74,19 @@ export class HeldRows implements InsertContent {
   }
 }
 
-/** An insert that failed for good; `landed` says how many of its rows are in ClickHouse (undefined: unknown). */
+/** Where the last attempt of an insert whose outcome could not be checked was left. */
+export interface LastAttempt {
+  readonly stagingTable: string;
+  /** The query id of its publish, when that was sent: its rows may then still land until the next run starts. */
+  readonly publishId?: string;
+}
+
+/**
+ * An insert that failed for good; `landed` says how many of its rows are in ClickHouse
+ * (undefined: unknown, and then `last` says what of it may still land, for a staged insert).
+ */
 export class InsertFailed extends Error {
-  constructor(readonly table: string, readonly failure: unknown, readonly total: number, readonly landed: number | undefined) {
+  constructor(readonly table: string, readonly failure: unknown, readonly total: number, readonly landed: number | undefined, readonly last?: LastAttempt) {
     super(messageOf(failure), { cause: failure });
     this.name = 'InsertFailed';
   }
@@ -84,15 +98,18 @@ export interface InsertListener {
   note(message: string): void;
 }
 
-/** Between two looks at the server's running queries: long enough for a late request to show up. */
-const SETTLE_MS = 1000;
-const POLL_MS = 500;
-
 /** Writes inserts into one destination so that each row lands exactly once. */
 export class ExactlyOnceWriter {
   private takesToken: Promise<boolean> | undefined;
+  /** Publishes sent (by query id), whose staged rows may have landed whatever the answer. */
+  private readonly publishes = new Set<string>();
 
   constructor(readonly target: ClickHouseTarget, readonly policy: RetryPolicy, readonly signal?: AbortSignal) {}
+
+  /** Whether attempts go through staging tables (requests over a network). */
+  get staged(): boolean {
+    return this.target.overNetwork;
+  }
 
   /** Starts attempt `attempt` of an insert; its body is written while it runs. */
   async open(plan: InsertPlan, attempt = 1): Promise<InsertBody> {
@@ -100,8 +117,18 @@ export class ExactlyOnceWriter {
     this.takesToken ??= withRetry(() => this.lookUpToken(), transient, this.policy, undefined, this.signal)
       .catch((error: unknown) => { this.takesToken = undefined; throw error; });
     const token = await this.takesToken;
-    const options: InsertOptions = { queryId: plan.queryId, ...(token ? { settings: { insert_deduplication_token: `${plan.queryId}-${attempt}` } } : {}) };
-    return new InsertBody((body) => this.target.insertCsv(plan.into, plan.columns, body, options));
+    const settings = token ? { settings: { insert_deduplication_token: `${plan.queryId}-${attempt}` } } : {};
+    if (this.staged) return new InsertBody((body) => this.sendStaged(stageOf(plan.into, plan.queryId, attempt), plan.columns, body, settings));
+    return new InsertBody((body) => this.target.insertCsv(plan.into, plan.columns, body, { queryId: plan.queryId, ...settings }));
+  }
+
+  /** One staged attempt: the body into its staging table, then, once all of it is there, the publish. */
+  private async sendStaged(stage: Stage, columns: readonly string[], body: Readable, settings: InsertOptions): Promise<void> {
+    await createStage(this.target, stage);
+    await this.target.insertCsv(stage.table, columns, body, { queryId: stage.insertId });
+    this.publishes.add(stage.publishId);
+    await this.target.command(publishSql(stage, columns), { queryId: stage.publishId, ...settings });
+    await dropPublished(this.target, stage);
   }
 
   /** Writes rows held in memory exactly once; InsertFailed says how much landed when that cannot be done. */
@@ -118,10 +145,28 @@ export class ExactlyOnceWriter {
     const attempts = new InsertAttempts(this, plan, content, listener);
     let outcome: { readonly error: unknown } | undefined = { error: failure };
     for (let attempt = 2; ; attempt += 1) {
-      const missing = await attempts.settle(outcome);
+      const missing = await attempts.settle(outcome, attempt - 1);
       if (missing.size === 0) return;
       outcome = await this.send(plan, attempt, content.resend(missing)).then(() => undefined, (error: unknown) => ({ error }));
     }
+  }
+
+  /** Where attempt `attempt` was left, when what it stored cannot be checked. */
+  lastAttempt(plan: InsertPlan, attempt: number): LastAttempt | undefined {
+    if (!this.staged) return undefined;
+    const stage = stageOf(plan.into, plan.queryId, attempt);
+    return { stagingTable: stage.table.table, ...(this.publishes.has(stage.publishId) ? { publishId: stage.publishId } : {}) };
+  }
+
+  /**
+   * After attempt `attempt` failed: waits until nothing of it can land any more (its staging
+   * table defused; in process, until the server runs no attempt).
+   */
+  async settleAttempt(plan: InsertPlan, attempt: number, waits: StagingWaits, listener: InsertListener): Promise<void> {
+    if (!this.staged) return untilNoAttemptRuns(this.target, plan.queryId, waits);
+    const stage = stageOf(plan.into, plan.queryId, attempt);
+    const defused = await defuse(this.target, stage.table, waits);
+    if (!defused.dropped) listener.note(`attempt ${attempt} of an insert into ${plan.into.table} still runs into staging table ${stage.table.table} (query ${defused.insertId}); it is never published, and the next run drops it`);
   }
 
   /** One attempt with this body. */
@@ -143,11 +188,30 @@ export class ExactlyOnceWriter {
   }
 }
 
+/** Between two looks at the server's running queries: long enough for a late request to show up. */
+const SETTLE_MS = 1000;
+const POLL_MS = 500;
+
+/**
+ * Waits until the server runs no attempt of this insert, seen twice a moment apart, so that a
+ * request it had already received (a paused server, a lost response) is done before counting.
+ * An attempt still running when the budget is spent is killed. (In process: no network holds a request back.)
+ */
+async function untilNoAttemptRuns(target: ClickHouseTarget, queryId: string, waits: StagingWaits): Promise<void> {
+  const id = literal(queryId);
+  for (let quiet = 0; quiet < 2;) {
+    const [row] = await waits.retrying(() => target.query(`SELECT count() AS n FROM system.processes WHERE query_id = ${id}`));
+    quiet = Number(row?.n ?? 0) === 0 ? quiet + 1 : 0;
+    if (quiet === 0 && waits.expired()) await waits.retrying(() => target.command(`KILL QUERY WHERE query_id = ${id} SYNC`));
+    if (quiet < 2) await waits.pause(quiet === 1 ? SETTLE_MS : POLL_MS);
+  }
+}
+
 /** Stored copies of each identity carrying the insert's time_last_dumped. */
 type Copies = ReadonlyMap<string, number>;
 
 /** The attempts of one insert: its retry budget, and the checks of what of it landed. */
-class InsertAttempts {
+class InsertAttempts implements StagingWaits {
   private readonly budget: RetryBudget;
   private readonly target: ClickHouseTarget;
 
@@ -160,10 +224,13 @@ class InsertAttempts {
    * After an attempt ended (`outcome` holds its error if it failed): the identities still to
    * send once copies stored twice are deleted; InsertFailed when nothing more can be done.
    */
-  async settle(outcome: { readonly error: unknown } | undefined): Promise<Set<string>> {
+  async settle(outcome: { readonly error: unknown } | undefined, attempt: number): Promise<Set<string>> {
     const total = this.content.rows;
-    const copies = await this.copies().catch(() => undefined);
-    if (copies === undefined) throw new InsertFailed(this.plan.into.table, outcome?.error ?? new Error('the insert could not be checked'), total, undefined);
+    const copies = await this.copies(attempt).catch(() => undefined);
+    if (copies === undefined) {
+      const last = this.writer.lastAttempt(this.plan, attempt);
+      throw new InsertFailed(this.plan.into.table, outcome?.error ?? new Error('the insert could not be checked'), total, undefined, last);
+    }
     const missing = await this.missing(copies);
     if (outcome === undefined || missing.size === 0) {
       if (outcome && total > 0) this.listener.note(`the answer to an insert into ${this.plan.into.table} was lost (${messageOf(outcome.error)}); all ${total} rows had landed`);
@@ -196,28 +263,21 @@ class InsertAttempts {
     return missing;
   }
 
-  /** The stored copies of the insert's rows, once no attempt of it runs any more. */
-  private async copies(): Promise<Copies> {
+  /** The stored copies of the insert's rows, once nothing of attempt `attempt` can land any more. */
+  private async copies(attempt: number): Promise<Copies> {
     const { plan } = this;
-    await this.untilNoAttemptRuns();
+    await this.writer.settleAttempt(plan, attempt, this, this.listener);
     const rows = await this.retrying(() => this.target.query(`SELECT ${plan.identitySql} AS identity, count() AS copies `
       + `FROM ${qualifiedTable(plan.into.database, plan.into.table)} WHERE time_last_dumped = ${literal(plan.timeLastDumped)} GROUP BY identity`));
     return new Map(rows.map((row) => [String(row.identity), Number(row.copies)]));
   }
 
-  /**
-   * Waits until the server runs no attempt of this insert, seen twice a moment apart, so that a
-   * request it had already received (a paused server, a lost response) is done before counting.
-   * An attempt still running when the budget is spent is killed.
-   */
-  private async untilNoAttemptRuns(): Promise<void> {
-    const id = literal(this.plan.queryId);
-    for (let quiet = 0; quiet < 2;) {
-      const [row] = await this.retrying(() => this.target.query(`SELECT count() AS n FROM system.processes WHERE query_id = ${id}`));
-      quiet = Number(row?.n ?? 0) === 0 ? quiet + 1 : 0;
-      if (quiet === 0 && this.budget.expired()) await this.retrying(() => this.target.command(`KILL QUERY WHERE query_id = ${id} SYNC`));
-      if (quiet < 2) await pause(quiet === 1 ? SETTLE_MS : POLL_MS, this.writer.signal);
-    }
+  expired(): boolean {
+    return this.budget.expired();
+  }
+
+  pause(ms: number): Promise<void> {
+    return pause(ms, this.writer.signal);
   }
 
   /** Deletes every stored copy of rows an attempt delivered late stored twice; they are sent once more. */

@@ -3,7 +3,7 @@ import { messageOf } from '../errors.js';
 import type { Key, RowFilter } from '../lms/keyset.js';
 import type { Sink } from '../sinks/types.js';
 import type { InsertFailed } from './exactly-once.js';
-import type { FailedBatch, ObjectSummary } from './summary.js';
+import type { FailedBatch, FailedInsert, ObjectSummary } from './summary.js';
 
 /** UNKNOWN_TABLE and UNKNOWN_DATABASE: the target went away during the run. */
 const TABLE_GONE_CODES = new Set([60, 81]);
@@ -33,16 +33,37 @@ export function failedBatch(table: string, rows: number, stored: number, error: 
   const unknown = error.table === table && error.landed === undefined;
   return {
     rows, rows_in_clickhouse: unknown ? null : stored,
-    insert: { table: error.table, rows: error.total, rows_in_clickhouse: error.landed ?? null },
+    insert: {
+      table: error.table, rows: error.total, rows_in_clickhouse: error.landed ?? null,
+      ...(error.last ? { staging_table: error.last.stagingTable } : {}),
+      ...(error.last?.publishId ? { publish_query_id: error.last.publishId } : {}),
+    },
   };
+}
+
+/** What may still come of an insert whose outcome could not be checked, and what the next run does about it. */
+function stillToLand(insert: FailedInsert): string {
+  if (insert.staging_table === undefined) return '';
+  if (insert.publish_query_id === undefined) {
+    return `; nothing more of it can land: its last attempt never left staging table ${insert.staging_table}, which is never published and which the next run drops`;
+  }
+  return `; its rows may still land until the next run of it starts (publish query ${insert.publish_query_id}): that run drops staging table `
+    + `${insert.staging_table} and waits for that query before it writes, then writes whatever is missing`;
 }
 
 /** What the failed insert left in ClickHouse, in words. */
 export function landedLine({ insert }: FailedBatch): string {
   if (insert.rows_in_clickhouse === null) {
-    return `whether rows of the failed insert into ${insert.table} (${insert.rows} rows) landed could not be checked`;
+    return `whether rows of the failed insert into ${insert.table} (${insert.rows} rows) landed could not be checked${stillToLand(insert)}`;
   }
   return `${insert.rows_in_clickhouse} of the ${insert.rows} rows of the failed insert into ${insert.table} are in ClickHouse`;
+}
+
+/** Whether anything of the object was written, as far as known. */
+function nothingWritten(sink: Sink, summary: ObjectSummary): string {
+  if (summary.failed_batch?.rows_in_clickhouse === null) return `no batch of ${sink.name} is known to be complete`;
+  const nothing = summary.rows_written === 0 && Object.values(summary.child_rows_written).every((rows) => rows === 0);
+  return nothing ? `nothing of ${sink.name} was written` : `no batch of ${sink.name} was completed`;
 }
 
 /** What resuming with --force would do to rows of the failed batch that did land. */
@@ -65,8 +86,7 @@ export function resumeHint(sink: Sink, summary: ObjectSummary, filter: RowFilter
   const from = summary.last_pk ?? filter.afterKey;
   const caution = forceCaution(summary, force);
   if (from === undefined || from === null) {
-    const nothing = summary.rows_written === 0 && Object.values(summary.child_rows_written).every((rows) => rows === 0);
-    return `${nothing ? `nothing of ${sink.name} was written` : `no batch of ${sink.name} was completed`}; run the same command again${caution}`;
+    return `${nothingWritten(sink, summary)}; run the same command again${caution}`;
   }
   return `${sink.name} is complete up to pk ${from}; resume with the same options and --object ${sink.name} --start-pk ${shellWord(from)}${caution}`;
 }

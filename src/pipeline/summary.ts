@@ -44,7 +44,18 @@ export interface FailedBatch {
   /** Of those, rows in ClickHouse after the failure; null when that could not be checked. */
   rows_in_clickhouse: number | null;
   /** The insert that failed: its table, its rows, and how many of them are in ClickHouse. */
-  insert: { table: string; rows: number; rows_in_clickhouse: number | null };
+  insert: FailedInsert;
+}
+
+/** The insert a failure cut short, and, when what landed could not be checked, where its last attempt was left. */
+export interface FailedInsert {
+  table: string;
+  rows: number;
+  rows_in_clickhouse: number | null;
+  /** The staging table of its last attempt (dropped by the next run before it writes). */
+  staging_table?: string;
+  /** The query id of that attempt's publish, when it was sent: its rows may land until the next run starts. */
+  publish_query_id?: string;
 }
 
 /** The result of one `aspects dump` run. */

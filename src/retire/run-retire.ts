@@ -9,6 +9,7 @@ import { HeldLocks, lockName, lockScope, thisProcess, type LockWait } from '../l
 import type { ConnectRetry, RetryPolicy } from '../pipeline/retry.js';
 import { countUserRows, deleteMethod, deleteUsers, usersWithRows, type DeleteMethod } from './delete.js';
 import { idsOfUsernames, type RetireSelection } from './select.js';
+import { budgetWaits, defusedLine, defuseEarlierRuns } from '../pipeline/staging.js';
 
 /** A validated `aspects retire` request. */
 export interface RetireRequest {
@@ -40,6 +41,8 @@ export interface RetireSummary {
   status: 'success' | 'failed';
   users: number[];
   tables: TableResult[];
+  /** Staging tables of dumps that died or gave up, dropped before the delete. */
+  staging_tables_dropped: number;
   warnings: string[];
 }
 
@@ -109,6 +112,19 @@ async function lockTables(settings: Settings, tables: readonly string[], request
 }
 
 /**
+ * Under the write locks, before deleting: staging tables that dumps which died or gave up left
+ * are defused, so none of their rows lands after retire has verified the users gone.
+ */
+async function clearEarlierDumps(target: ClickHouseTarget, database: string, tables: readonly string[], request: RetireRequest, summary: RetireSummary): Promise<void> {
+  const outcomes = await defuseEarlierRuns(target, database, new Set(tables), budgetWaits(request.retry));
+  summary.staging_tables_dropped = [...outcomes.values()].flat().filter((each) => each.dropped).length;
+  const running = [...outcomes].filter(([, each]) => each.some((one) => !one.dropped));
+  for (const [table, each] of running) {
+    summary.warnings.push(`${defusedLine(table, each.filter((one) => !one.dropped)) as string}; its rows stay in that staging table until a later dump or retire drops it`);
+  }
+}
+
+/**
  * Removes the selected users' rows from every PII table, waits until the deletion is complete,
  * then counts what is left: the run fails unless no row of theirs remains anywhere.
  */
@@ -120,11 +136,12 @@ export async function executeRetire(settings: Settings, request: RetireRequest):
   const retry: ConnectRetry = { policy: request.retry, onRetry: () => undefined };
   const { target, lms } = await connect(settings, selection.usernames.length > 0 || selection.pending, retry);
   const database = settings.clickhouse.database;
-  const summary: RetireSummary = { command: 'retire', dry_run: request.dryRun, status: 'success', users: [], tables: [], warnings: [] };
+  const summary: RetireSummary = { command: 'retire', dry_run: request.dryRun, status: 'success', users: [], tables: [], staging_tables_dropped: 0, warnings: [] };
   let locks: HeldLocks | undefined;
   try {
     const tables = await existingTables(target, database, settings.piiModels, summary);
     locks = await lockTables(settings, tables, request, summary);
+    if (!request.dryRun) await clearEarlierDumps(target, database, tables, request, summary);
     summary.users = await selectedUsers(lms, selection, target, database, tables);
     if (summary.users.length > 0) {
       const method = request.dryRun ? undefined : await deleteMethod(target);

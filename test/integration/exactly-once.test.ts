@@ -25,6 +25,8 @@ type Action =
 class ScriptedTarget implements ClickHouseTarget {
   readonly description = 'scripted';
   readonly maxInsertBytes = Number.POSITIVE_INFINITY;
+  /** The script plays the network's faults itself: the writer takes the direct path (as for chdb). */
+  readonly overNetwork = false;
   readonly bodies: string[][] = [];
   private late: string[] | undefined;
 

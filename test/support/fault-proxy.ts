@@ -101,6 +101,9 @@ export function nthMatching(marker: string, nth: number, fault: Fault = 'reset')
  * - delay-request: the request's bytes reach the server `ms` late, even if the client has given up
  *   by then (its response is then discarded);
  * - delay-response: the server's response reaches the client `ms` late;
+ * - hold-request: the request's bytes after the first `pass` (default: its head) are held
+ *   until `until` resolves, then delivered even if the client is gone by then, and a gone
+ *   client's side is then closed with a FIN, as a dead process's socket queue would be;
  * - cut-request: the head and the first `bodyBytes` raw body bytes (chunk framing included;
  *   'first-chunk': the body bytes that came in the same TCP chunk as the head; `atLineEnd`: moved
  *   back to just after the last newline before that, a row boundary for JSONEachRow, TSV and CSV
@@ -115,7 +118,15 @@ export type HttpFault =
   | Fault
   | 'drop-response'
   | { readonly mode: 'delay-request' | 'delay-response'; readonly ms: number }
+  | HoldRequest
   | CutRequest;
+
+/** The hold-request fault; see HttpFault. */
+export interface HoldRequest {
+  readonly mode: 'hold-request';
+  readonly until: Promise<void>;
+  readonly pass?: number;
+}
 
 /** The cut-request fault; see HttpFault. */
 export interface CutRequest {
@@ -126,7 +137,7 @@ export interface CutRequest {
 }
 
 /** The name of a fault, for counting. */
-export type HttpFaultMode = 'reset' | 'http-503' | 'drop-response' | 'delay-request' | 'delay-response' | 'cut-request';
+export type HttpFaultMode = 'reset' | 'http-503' | 'drop-response' | 'delay-request' | 'delay-response' | 'hold-request' | 'cut-request';
 
 /** Picks one request's fault from its start: the whole request head plus any body bytes sent with it. */
 export type HttpDecide = (start: Buffer, index: number) => HttpFault | undefined;
@@ -135,6 +146,8 @@ export type HttpDecide = (start: Buffer, index: number) => HttpFault | undefined
 export interface HttpFaultProxy extends FaultProxy {
   /** HTTP requests seen. */
   readonly requests: number;
+  /** The answers ClickHouse gave to held requests delivered after their client was gone. */
+  readonly lateAnswers: readonly string[];
   /** Faults played per mode (`cuts` is their sum). */
   readonly played: Readonly<Record<HttpFaultMode, number>>;
 }
@@ -195,10 +208,44 @@ interface Exchange {
   response: Buffer;
   /** delay-request: the client is gone but the late request's response has not come. */
   orphaned: boolean;
+  /** hold-request: bytes still to pass before holding starts, and whether the hold has ended. */
+  passing: number;
+  healed: boolean;
+  /** Called with the response of a late request whose client is gone. */
+  readonly late: (response: Buffer) => void;
 }
 
 function delayOf(x: Exchange, mode: 'delay-request' | 'delay-response'): number | undefined {
   return typeof x.fault === 'object' && x.fault.mode === mode ? x.fault.ms : undefined;
+}
+
+function holdOf(x: Exchange): HoldRequest | undefined {
+  return typeof x.fault === 'object' && x.fault.mode === 'hold-request' ? x.fault : undefined;
+}
+
+/** Whether the request's bytes may reach the server after its client is gone. */
+function deliversLate(x: Exchange): boolean {
+  return delayOf(x, 'delay-request') !== undefined || holdOf(x) !== undefined;
+}
+
+/** Holds request bytes past the first `pass` until the hold ends; then a gone client's side is closed. */
+function hold(x: Exchange, fault: HoldRequest, bytes: Buffer): void {
+  if (x.healed) return void x.upstream.write(bytes);
+  const passed = bytes.subarray(0, x.passing);
+  x.passing -= passed.length;
+  if (passed.length > 0) x.upstream.write(passed);
+  const held = bytes.subarray(passed.length);
+  if (held.length === 0) return;
+  if (x.held.length === 0) void fault.until.then(() => deliverHeld(x));
+  x.held = Buffer.concat([x.held, held]);
+}
+
+/** Delivers what a hold kept back, all at once, and closes a gone client's side after it. */
+function deliverHeld(x: Exchange): void {
+  if (x.upstream.destroyed) return;
+  x.upstream.write(x.held);
+  x.healed = true;
+  if (x.client.destroyed) x.upstream.end();
 }
 
 function cutOf(x: Exchange): CutRequest | undefined {
@@ -228,6 +275,8 @@ function holdForCut(x: Exchange, fault: CutRequest, bytes: Buffer): void {
 function forward(x: Exchange, bytes: Buffer): void {
   const delay = delayOf(x, 'delay-request');
   if (delay !== undefined) return later(x.track, delay, () => { if (!x.upstream.destroyed) x.upstream.write(bytes); });
+  const holding = holdOf(x);
+  if (holding) return hold(x, holding, bytes);
   const cutting = cutOf(x);
   if (cutting) return holdForCut(x, cutting, bytes);
   x.upstream.write(bytes);
@@ -237,6 +286,9 @@ function forward(x: Exchange, bytes: Buffer): void {
 function beginRequest(x: Exchange, start: Buffer, headEnd: number, fault: HttpFault | undefined): void {
   x.fault = fault;
   x.response = Buffer.alloc(0);
+  x.passing = typeof fault === 'object' && fault.mode === 'hold-request' ? fault.pass ?? headEnd : 0;
+  x.held = Buffer.alloc(0);
+  x.healed = false;
   const mode = fault === undefined ? undefined : faultMode(fault);
   if (mode === 'reset') return void (x.upstream.destroy(), x.client.resetAndDestroy());
   if (mode === 'http-503') return void (x.upstream.destroy(), x.client.end(GATEWAY_503));
@@ -263,7 +315,7 @@ function onResponse(x: Exchange, chunk: Buffer): void {
     if (collected(x, chunk)) { x.client.resetAndDestroy(); x.upstream.destroy(); }
     return;
   }
-  if (delayOf(x, 'delay-request') !== undefined && collected(x, chunk) && x.orphaned) return void x.upstream.destroy();
+  if (deliversLate(x) && collected(x, chunk) && x.orphaned) return void (x.late(x.response), x.upstream.destroy());
   if (x.orphaned) return;
   const delay = delayOf(x, 'delay-response');
   if (delay !== undefined) return later(x.track, delay, () => { if (!x.client.destroyed) x.client.write(chunk); });
@@ -281,15 +333,15 @@ function onRequestBytes(x: Exchange, chunk: Buffer, decide: (start: Buffer) => H
 }
 
 /** Wires one client connection: the server side closes with it, unless a late request is still due. */
-function exchange(client: Socket, track: Tracked, targetPort: number, decide: (start: Buffer) => HttpFault | undefined): void {
+function exchange(client: Socket, track: Tracked, targetPort: number, decide: (start: Buffer) => HttpFault | undefined, late: (response: Buffer) => void): void {
   const x: Exchange = {
     client: watch(track, client), upstream: watch(track, connect(targetPort, '127.0.0.1')), track,
-    head: undefined, fault: undefined, cutAt: 0, held: Buffer.alloc(0), response: Buffer.alloc(0), orphaned: false,
+    head: undefined, fault: undefined, cutAt: 0, held: Buffer.alloc(0), response: Buffer.alloc(0), orphaned: false, passing: 0, healed: false, late,
   };
   client.on('data', (chunk: Buffer) => onRequestBytes(x, chunk, decide));
   x.upstream.on('data', (chunk: Buffer) => onResponse(x, chunk));
   client.on('close', () => {
-    if (delayOf(x, 'delay-request') !== undefined && !responseComplete(x.response)) x.orphaned = true;
+    if (deliversLate(x) && !responseComplete(x.response)) x.orphaned = true;
     else x.upstream.destroy();
   });
   x.upstream.on('close', () => {
@@ -301,7 +353,7 @@ function exchange(client: Socket, track: Tracked, targetPort: number, decide: (s
 }
 
 function emptyCounts(): Record<HttpFaultMode, number> {
-  return { 'reset': 0, 'http-503': 0, 'drop-response': 0, 'delay-request': 0, 'delay-response': 0, 'cut-request': 0 };
+  return { 'reset': 0, 'http-503': 0, 'drop-response': 0, 'delay-request': 0, 'delay-response': 0, 'hold-request': 0, 'cut-request': 0 };
 }
 
 /**
@@ -317,10 +369,13 @@ export async function startHttpFaultProxy(targetPort: number, decide: HttpDecide
     if (fault !== undefined) played[faultMode(fault)] += 1;
     return fault;
   };
-  const { port, close } = await listen(tracked((client, track) => exchange(client, track, targetPort, count)));
+  const lateAnswers: string[] = [];
+  const late = (response: Buffer) => { lateAnswers.push(response.toString('utf8')); };
+  const { port, close } = await listen(tracked((client, track) => exchange(client, track, targetPort, count, late)));
   return {
     port,
     close,
+    lateAnswers,
     get requests() { return requests; },
     get played() { return { ...played }; },
     get cuts() { return Object.values(played).reduce((sum, n) => sum + n, 0); },
