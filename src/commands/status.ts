@@ -1,13 +1,16 @@
 import { Command } from 'commander';
 import { connectClickHouse } from '../clickhouse/open.js';
+import type { ClickHouseTarget } from '../clickhouse/target.js';
 import { resolveSettings, type ConnectionFlags } from '../config/settings.js';
 import { Drift, UsageError } from '../errors.js';
 import { planStatus } from '../pipeline/plan.js';
+import { setUpClock } from '../pipeline/read-clocks.js';
 import { connectLmsDatabase, type LmsDatabase } from '../lms/database.js';
 import { writeLine } from '../output/streams.js';
 import { textTable } from '../output/table.js';
 import { OBJECT_NAMES } from '../sinks/index.js';
-import { objectStatus, type ObjectStatus } from '../status/status.js';
+import type { Sink } from '../sinks/types.js';
+import { objectStatus, retiredLearners, type ObjectStatus } from '../status/status.js';
 import type { CommandContext } from './context.js';
 import { addConnectionOptions } from './connection-options.js';
 import { collectNames } from './parse.js';
@@ -19,10 +22,30 @@ interface StatusFlags extends ConnectionFlags {
 }
 
 function statusTable(objects: readonly ObjectStatus[]): string {
-  return textTable(['object', 'mysql', 'clickhouse', 'missing', 're-dump', 'newest dump'], objects.map((each) => [
+  return textTable(['object', 'mysql', 'clickhouse', 'missing', 'retired', 're-dump', 'newest dump'], objects.map((each) => [
     each.object, String(each.mysql_keys), each.clickhouse_keys === null ? 'no table' : String(each.clickhouse_keys),
-    String(each.missing_keys), String(each.to_redump), each.newest_dump ?? '-',
+    String(each.missing_keys), String(each.retired_keys), String(each.to_redump), each.newest_dump ?? '-',
   ]));
+}
+
+/** "1 row", "2 rows". */
+function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** Personal data that should be gone: not staleness, so a notice of its own rather than --fail-on-stale's exit. */
+function retiredNotices(objects: readonly ObjectStatus[]): string[] {
+  return objects.filter((each) => each.retired_rows_in_clickhouse > 0).map((each) =>
+    `${each.object}: ${counted(each.retired_rows_in_clickhouse, 'row')} of ${counted(each.retired_users_in_clickhouse, 'retired learner')}`
+    + ' still in ClickHouse: run aspects retire --pending');
+}
+
+/** Every object's status, the retired learners read once for all of them. */
+async function readStatus(db: LmsDatabase, target: ClickHouseTarget, database: string, sinks: readonly Sink[]): Promise<ObjectStatus[]> {
+  const retired = await retiredLearners(db, sinks);
+  const objects: ObjectStatus[] = [];
+  for (const sink of sinks) objects.push(await objectStatus(db, target, database, sink, retired));
+  return objects;
 }
 
 async function statusAction(flags: StatusFlags, context: CommandContext): Promise<void> {
@@ -31,17 +54,21 @@ async function statusAction(flags: StatusFlags, context: CommandContext): Promis
   if (!settings.mysql) throw new UsageError('status compares with the LMS database: pass --mysql-url or set ASPECTS_MYSQL_URL');
   const target = await connectClickHouse(settings.clickhouse);
   let db: LmsDatabase | undefined;
-  const objects: ObjectStatus[] = [];
+  let objects: ObjectStatus[];
   try {
     db = await connectLmsDatabase(settings.mysql);
-    for (const sink of sinks) objects.push(await objectStatus(db, target, settings.clickhouse.database, sink));
+    await setUpClock({ lms: db, clickhouse: target, embedded: settings.clickhouse.url.startsWith('chdb:'), database: settings.clickhouse.database, tables: [],
+      notice: (text) => writeLine(context.streams.stderr, text) });
+    objects = await readStatus(db, target, settings.clickhouse.database, sinks);
   } finally {
     await db?.close().catch(() => undefined);
     await target.close().catch(() => undefined);
   }
-  for (const line of [...skipped.map((each) => `not checking ${each.object}: ${each.reason}`), ...notes]) writeLine(context.streams.stderr, line);
+  const retiredLeft = retiredNotices(objects);
+  for (const line of [...skipped.map((each) => `not checking ${each.object}: ${each.reason}`), ...notes, ...retiredLeft]) writeLine(context.streams.stderr, line);
   const stale = objects.filter((each) => each.stale);
-  writeLine(context.streams.stdout, flags.json ? JSON.stringify({ command: 'status', stale: stale.length > 0, objects, skipped }) : statusTable(objects));
+  const document = { command: 'status', stale: stale.length > 0, retire_pending: retiredLeft.length > 0, objects, skipped };
+  writeLine(context.streams.stdout, flags.json ? JSON.stringify(document) : statusTable(objects));
   if (flags.failOnStale && stale.length > 0) {
     throw new Drift(`ClickHouse is behind the LMS for ${stale.map((each) => each.object).join(', ')}`);
   }
@@ -53,9 +80,11 @@ export function statusCommand(context: CommandContext): Command {
     .description('compare MySQL and ClickHouse per object: keys, keys missing, courses to re-dump, newest dump')
     .option('--object <name...>', `objects to check: ${OBJECT_NAMES.join(', ')}, or all (default: what dump --object all dumps, so PII objects only with ASPECTS_ENABLE_PII, and not those switched off)`, collectNames)
     .option('--json', 'print one JSON document')
-    .option('--fail-on-stale', 'exit 3 when any key is missing or any course would be re-dumped (cron alerts, CI)')
+    .option('--fail-on-stale', 'exit 3 when any key is missing or any course would be re-dumped (cron alerts, CI); retired learners\' rows are not counted')
     .addHelpText('after', `
 Content changes of user objects are not compared here (a dump finds them); keys are.
+Rows of learners the LMS retired are left out by the dump, so they are counted apart (retired), not as
+missing; those still in ClickHouse are named on stderr (run aspects retire --pending).
 
 Examples:
   $ aspects status

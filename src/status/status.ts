@@ -2,20 +2,28 @@ import { tableExists } from '../clickhouse/open.js';
 import { qualifiedTable, quoteIdentifier } from '../clickhouse/sql.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
 import type { LmsDatabase } from '../lms/database.js';
+import { retiredUserIds } from '../lms/retired-users.js';
+import { referenceMicros } from '../pipeline/clock.js';
 import { decideByModified } from '../pipeline/decision.js';
 import { lastDumpTimes } from '../pipeline/incremental.js';
-import type { Sink } from '../sinks/types.js';
+import type { ColumnSpec, Sink } from '../sinks/types.js';
 
 /** How far ClickHouse is behind the LMS for one object. */
 export interface ObjectStatus {
   object: string;
   table: string;
-  /** Distinct keys (the ClickHouse key column's values) in MySQL. */
+  /** Distinct keys (the ClickHouse key column's values) in MySQL, retired learners' included. */
   mysql_keys: number;
   /** Distinct keys in ClickHouse; null when the table is missing. */
   clickhouse_keys: number | null;
-  /** MySQL keys ClickHouse has never received. */
+  /** MySQL keys ClickHouse has never received, but for those of retired learners. */
   missing_keys: number;
+  /** MySQL keys of learners the LMS has retired or is retiring: the dump leaves them out on purpose. */
+  retired_keys: number;
+  /** Rows of retired learners still in ClickHouse: personal data `aspects retire --pending` removes. */
+  retired_rows_in_clickhouse: number;
+  /** The learners those rows belong to. */
+  retired_users_in_clickhouse: number;
   /** Objects an incremental dump would write again (courses published since their last dump). */
   to_redump: number;
   /** The newest time_last_dumped in the table, or null. */
@@ -23,36 +31,127 @@ export interface ObjectStatus {
   stale: boolean;
 }
 
-/** Distinct values of the sink's ClickHouse key, as they are written, read from MySQL in one query. */
-async function mysqlKeys(db: LmsDatabase, sink: Sink): Promise<Map<string, string | null>> {
-  const column = sink.columns.find((each) => each.name === sink.incremental.targetKey);
-  if (!column || typeof column.source !== 'string') throw new Error(`${sink.name}: its key column must come from a source field`);
-  const cursor = sink.incremental.kind === 'modified-since-dump' ? sink.source.fields[sink.incremental.cursorField] : undefined;
-  const rows = await db.select(
-    `SELECT ${sink.source.fields[column.source]} AS \`key_value\`${cursor ? `, ${cursor} AS \`modified_at\`` : ''} FROM ${sink.source.from}`, []);
-  return new Map(rows.map((row) => [column.format(row.key_value).text, row.modified_at == null ? null : String(row.modified_at)]));
+/** One MySQL key of an object: when it last changed (courses) and whose it is (objects with a userColumn). */
+interface SourceKey {
+  readonly modified: string | null;
+  readonly user: number | undefined;
 }
 
-/** The state of one object, in a constant number of queries (MySQL 1, ClickHouse up to 4). */
-export async function objectStatus(db: LmsDatabase, target: ClickHouseTarget, database: string, sink: Sink): Promise<ObjectStatus> {
-  const keys = await mysqlKeys(db, sink);
-  const base = { object: sink.name, table: sink.table, mysql_keys: keys.size };
-  if (!(await tableExists(target, database, sink.table))) {
-    return { ...base, clickhouse_keys: null, missing_keys: keys.size, to_redump: 0, newest_dump: null, stale: true };
-  }
+/** The counts of an object's MySQL keys: all, of retired learners, missing in ClickHouse, to re-dump. */
+interface KeyCounts {
+  keys: number;
+  retired: number;
+  missing: number;
+  toRedump: number;
+}
+
+/** What ClickHouse holds of an object. */
+interface StoredKeys {
+  readonly keys: ReadonlySet<string>;
+  readonly retiredRows: number;
+  readonly retiredUsers: number;
+}
+
+/**
+ * The users `aspects dump` leaves out of objects with a userColumn, by the dump's own rule
+ * (RetirementWatch), read once; not read at all when no such object is checked.
+ */
+export async function retiredLearners(db: LmsDatabase, sinks: readonly Sink[]): Promise<ReadonlySet<number>> {
+  return sinks.some((sink) => sink.userColumn !== undefined) ? retiredUserIds(db) : new Set();
+}
+
+/** The column named `name` and the source field it is written from. */
+function sourcedColumn(sink: Sink, name: string | undefined): { column: ColumnSpec; field: string } | undefined {
+  const column = sink.columns.find((each) => each.name === name);
+  if (!column) return undefined;
+  if (typeof column.source !== 'string') throw new Error(`${sink.name}: its ${column.name} column must come from a source field`);
+  return { column, field: sink.source.fields[column.source] as string };
+}
+
+/** The one MySQL query of an object: its keys, with their cursor (courses) and user (PII objects). */
+function keysQuery(sink: Sink): string {
+  const key = sourcedColumn(sink, sink.incremental.targetKey);
+  if (!key) throw new Error(`${sink.name}: its key column must come from a source field`);
+  const cursor = sink.incremental.kind === 'modified-since-dump' ? sink.source.fields[sink.incremental.cursorField] : undefined;
+  const user = sourcedColumn(sink, sink.userColumn);
+  return `SELECT ${key.field} AS \`key_value\`${cursor ? `, ${cursor} AS \`modified_at\`` : ''}`
+    + `${user ? `, ${user.field} AS \`user_id\`` : ''} FROM ${sink.source.from}`;
+}
+
+/** Distinct values of the sink's ClickHouse key, as they are written, read from MySQL in one query. */
+async function mysqlKeys(db: LmsDatabase, sink: Sink): Promise<Map<string, SourceKey>> {
+  const key = sourcedColumn(sink, sink.incremental.targetKey)?.column as ColumnSpec;
+  const user = sourcedColumn(sink, sink.userColumn)?.column;
+  const rows = await db.select(keysQuery(sink), []);
+  // The user as the dump reads it (shape.ts): the user column's value as written.
+  return new Map(rows.map((row) => [key.format(row.key_value).text, {
+    modified: row.modified_at == null ? null : String(row.modified_at), user: user ? Number(user.format(row.user_id).text) : undefined,
+  }]));
+}
+
+/** The keys the dump writes, and how many it leaves out because their learner is retired. */
+function withoutRetired(keys: ReadonlyMap<string, SourceKey>, retired: ReadonlySet<number>): { written: Map<string, SourceKey>; left: number } {
+  const written = new Map([...keys].filter(([, each]) => each.user === undefined || !retired.has(each.user)));
+  return { written, left: keys.size - written.size };
+}
+
+/** The grouped ClickHouse query of an object's keys, with each key's user and row count for PII objects. */
+function storedQuery(database: string, sink: Sink): string {
   const table = qualifiedTable(database, sink.table);
   const key = quoteIdentifier(sink.incremental.targetKey);
-  const stored = new Set((await target.query(`SELECT DISTINCT toString(${key}) AS k FROM ${table}`)).map((row) => String(row.k)));
-  const [newest] = await target.query(`SELECT max(time_last_dumped) AS newest, count() AS n FROM ${table}`);
-  const missing = [...keys.keys()].filter((each) => !stored.has(each)).length;
-  let toRedump = 0;
-  const rule = sink.incremental;
-  if (rule.kind === 'modified-since-dump') {
-    const last = await lastDumpTimes(target, database, sink);
-    for (const [each, modified] of keys) if (last.has(each) && decideByModified(rule.noun, modified, last.get(each)).dump) toRedump += 1;
-  }
+  if (sink.userColumn === undefined) return `SELECT DISTINCT toString(${key}) AS k FROM ${table}`;
+  return `SELECT toString(${key}) AS k, toString(${quoteIdentifier(sink.userColumn)}) AS u, count() AS n FROM ${table} GROUP BY k, u`;
+}
+
+/** The object's distinct keys in ClickHouse, and the rows and users of retired learners among them. */
+async function storedKeys(target: ClickHouseTarget, database: string, sink: Sink, retired: ReadonlySet<number>): Promise<StoredKeys> {
+  const rows = await target.query(storedQuery(database, sink));
+  const ofRetired = rows.filter((row) => row.u != null && retired.has(Number(row.u)));
   return {
-    ...base, clickhouse_keys: stored.size, missing_keys: missing, to_redump: toRedump,
-    newest_dump: Number(newest?.n ?? 0) > 0 ? String(newest?.newest) : null, stale: missing > 0 || toRedump > 0,
+    keys: new Set(rows.map((row) => String(row.k))),
+    retiredRows: ofRetired.reduce((sum, row) => sum + Number(row.n), 0),
+    retiredUsers: new Set(ofRetired.map((row) => Number(row.u))).size,
   };
+}
+
+/** Courses an incremental dump would write again: those changed since their last dump. */
+async function coursesToRedump(target: ClickHouseTarget, database: string, sink: Sink, keys: ReadonlyMap<string, SourceKey>): Promise<number> {
+  const rule = sink.incremental;
+  if (rule.kind !== 'modified-since-dump') return 0;
+  const last = await lastDumpTimes(target, database, sink);
+  const now = referenceMicros();
+  return [...keys].filter(([key, each]) => last.has(key) && decideByModified(rule.noun, each.modified, last.get(key), now).dump).length;
+}
+
+/** The newest time_last_dumped of the object's table, or null when it is empty. */
+async function newestDump(target: ClickHouseTarget, database: string, sink: Sink): Promise<string | null> {
+  const [newest] = await target.query(`SELECT max(time_last_dumped) AS newest, count() AS n FROM ${qualifiedTable(database, sink.table)}`);
+  return Number(newest?.n ?? 0) > 0 ? String(newest?.newest) : null;
+}
+
+/** The status of an object from what MySQL and ClickHouse hold, fields in the order JSON shows them. */
+function statusOf(sink: Sink, mysql: KeyCounts, stored: StoredKeys | null, newest: string | null): ObjectStatus {
+  return {
+    object: sink.name, table: sink.table, mysql_keys: mysql.keys, clickhouse_keys: stored ? stored.keys.size : null,
+    missing_keys: mysql.missing, retired_keys: mysql.retired,
+    retired_rows_in_clickhouse: stored?.retiredRows ?? 0, retired_users_in_clickhouse: stored?.retiredUsers ?? 0,
+    to_redump: mysql.toRedump, newest_dump: newest, stale: stored === null || mysql.missing > 0 || mysql.toRedump > 0,
+  };
+}
+
+/**
+ * The state of one object, in a constant number of queries (MySQL 1, ClickHouse up to 4). Keys of
+ * `retired` learners are left out of missing and re-dump, as the dump leaves them out.
+ */
+export async function objectStatus(
+  db: LmsDatabase, target: ClickHouseTarget, database: string, sink: Sink, retired: ReadonlySet<number>,
+): Promise<ObjectStatus> {
+  const keys = await mysqlKeys(db, sink);
+  const { written, left } = withoutRetired(keys, retired);
+  const counts: KeyCounts = { keys: keys.size, retired: left, missing: written.size, toRedump: 0 };
+  if (!(await tableExists(target, database, sink.table))) return statusOf(sink, counts, null, null);
+  const stored = await storedKeys(target, database, sink, retired);
+  counts.missing = [...written.keys()].filter((each) => !stored.keys.has(each)).length;
+  counts.toRedump = await coursesToRedump(target, database, sink, written);
+  return statusOf(sink, counts, stored, await newestDump(target, database, sink));
 }

@@ -42,3 +42,9 @@ export async function retireInLms(db: Connection, userId: number, stage: Retirem
       [retiredName(user.username), `${retiredName(user.email)}@retired.invalid`, userId]);
   }
 }
+
+/** What RETIRING_LMS leaves of a profile (edx-platform's USER_PROFILE_PII): the row stays, its personal fields are cleared. */
+export async function scrubProfile(db: Connection, userId: number): Promise<void> {
+  await db.query(`UPDATE auth_userprofile SET name = '', meta = '', location = '', year_of_birth = NULL, gender = NULL,
+    mailing_address = NULL, city = NULL, country = NULL, bio = NULL, phone_number = NULL WHERE user_id = ?`, [userId]);
+}
