@@ -15,6 +15,7 @@ import type { StructureSource } from '../structure/types.js';
 import type { DumpRequest } from './request.js';
 import type { ConnectRetry, RetryListener } from './retry.js';
 import { runDump } from './run-dump.js';
+import { budgetWaits, defusedLines, defuseEarlierRuns } from './staging.js';
 import { dryRunSummary, type DumpSummary, type ObjectSummary } from './summary.js';
 import { DumpGuard, RunLocks, WriteLocks, type GuardOptions } from './write-guard.js';
 
@@ -75,6 +76,16 @@ async function takeLocks(options: GuardOptions, settings: Settings, plan: Object
   return new DumpGuard(run, pii.length > 0 ? writes : undefined);
 }
 
+/**
+ * Under the run locks, before anything is written: staging tables that earlier runs of these
+ * objects left (died, killed, gave up) are defused, so nothing of them lands during this run.
+ */
+async function clearEarlierRuns(target: ClickHouseTarget, database: string, plan: ObjectPlan, request: DumpRequest, reporter: Reporter): Promise<void> {
+  const onRetry: RetryListener = (attempt, delayMs, error) => reporter.retrying('staging tables', attempt, delayMs, messageOf(error));
+  const outcomes = await defuseEarlierRuns(target, database, new Set(writtenTables(plan).keys()), budgetWaits(request.retry, undefined, onRetry));
+  for (const line of defusedLines(outcomes)) reporter.notice(line);
+}
+
 /** The run's summary from the objects' results. */
 function dumpSummary(request: DumpRequest, plan: ObjectPlan, result: { objects: ObjectSummary[]; error?: AspectsError }): DumpSummary {
   const status = result.error === undefined ? 'success' : result.error instanceof Interrupted ? 'interrupted' : 'failed';
@@ -107,6 +118,7 @@ export async function executeDump(
     guard = await takeLocks({ location: mysql, lms, retry: request.retry, onRetry, notice }, settings, plan, request, stop);
     structures = plan.sinks.some((sink) => sink.children?.length) ? await openStructureSource(lms, settings) : undefined;
     const writer = new ExactlyOnceWriter(clickhouse, request.retry, stop.hard);
+    if (!request.dryRun) await clearEarlierRuns(clickhouse, database, plan, request, reporter);
     const result = await runDump(targets, request, {
       lms, clickhouse, writer, database, reporter, signal: stop.graceful, hardStop: stop.hard, structures, guard,
     });
