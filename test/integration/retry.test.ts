@@ -74,7 +74,9 @@ describe('transient failures are retried with the same rows', () => {
     sink = await createTestEventSink();
     const chPort = Number(new URL(process.env.ASPECTS_TEST_CLICKHOUSE_URL as string).port);
     let inserts = 0;
-    proxy = await startFaultProxy(chPort, (chunk) => (chunk.includes('INSERT') && ++inserts >= 2 ? 'reset' : undefined));
+    // Staging inserts only (query id …-s<attempt>): an insert's publish is an INSERT … SELECT too.
+    const stagingInsert = /query_id=aspects-[0-9a-f-]+-s\d+/;
+    proxy = await startFaultProxy(chPort, (chunk) => (stagingInsert.test(chunk.toString('latin1')) && ++inserts >= 2 ? 'reset' : undefined));
     try {
       const env = cliEnv(lms, sink, { ASPECTS_CLICKHOUSE_URL: `http://127.0.0.1:${proxy.port}` });
       const result = await runAspects(['dump', '--object', 'course_enrollment', '--batch-size', '30', '--insert-rows', '30', '--sleep-time', '0', '--retries', '2', '--force'], env);
