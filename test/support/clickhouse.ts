@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { eventSinkTables } from './clickhouse-schema.js';
 import { testClickHouseServer, uniqueName } from './env.js';
 
@@ -44,6 +45,23 @@ export interface TestEventSink {
   drop(): Promise<void>;
 }
 
+/**
+ * Drops a test database. ClickHouse 18.16 killed (kill -9) while it created or dropped a table can
+ * leave that table's data folder without its metadata, and then refuses DROP DATABASE ("Directory
+ * not empty"): the test server's own leftover folder is removed and the drop tried once more.
+ */
+async function dropDatabase(url: string, database: string): Promise<void> {
+  const drop = () => clickHouseSql(url, `DROP DATABASE IF EXISTS ${database}`);
+  try {
+    await drop();
+  } catch (error) {
+    const folder = /Directory not empty: (\/tmp\/aspects-clickhouse-[^,\s]+)/.exec(String(error))?.[1];
+    if (folder === undefined) throw error;
+    rmSync(folder, { recursive: true, force: true });
+    await drop();
+  }
+}
+
 /** Creates a uniquely named database with the event_sink tables the 18.16 server understands (on `server`, default the test server). */
 export async function createTestEventSink(server?: string): Promise<TestEventSink> {
   const url = server ?? await testClickHouseServer();
@@ -55,6 +73,6 @@ export async function createTestEventSink(server?: string): Promise<TestEventSin
     database,
     rows: (sql) => clickHouseRows(url, sql),
     count: async (table) => Number((await clickHouseRows(url, `SELECT count() AS n FROM ${database}.${table}`))[0]?.n),
-    drop: async () => { await clickHouseSql(url, `DROP DATABASE IF EXISTS ${database}`); },
+    drop: () => dropDatabase(url, database),
   };
 }
