@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { deleteMethod, deleteWhere } from '../clickhouse/delete.js';
 import { literal, qualifiedTable } from '../clickhouse/sql.js';
 import { ClickHouseFailure, type ClickHouseTarget, type InsertOptions, type TableName } from '../clickhouse/target.js';
+import { clickHouseCode } from '../clickhouse/classify.js';
 import { messageOf } from '../errors.js';
 import { chunks } from '../retire/delete.js';
 import type { Readable } from 'node:stream';
@@ -98,17 +99,24 @@ export interface InsertListener {
   note(message: string): void;
 }
 
+/** ClickHouse's UNKNOWN_TABLE. */
+const UNKNOWN_TABLE = 60;
+
 /** Writes inserts into one destination so that each row lands exactly once. */
 export class ExactlyOnceWriter {
   private takesToken: Promise<boolean> | undefined;
   /** Publishes sent (by query id), whose staged rows may have landed whatever the answer. */
   private readonly publishes = new Set<string>();
+  /** The staged attempts' query ids (`aspects-…-s<attempt>`); the other attempts went directly. */
+  private readonly stagedAttempts = new Set<string>();
+  /** Set once a staging table was not there for the next request: they reach several servers. */
+  private unpinned: { noted: boolean } | undefined;
 
   constructor(readonly target: ClickHouseTarget, readonly policy: RetryPolicy, readonly signal?: AbortSignal) {}
 
   /** Whether attempts go through staging tables (requests over a network). */
   get staged(): boolean {
-    return this.target.overNetwork;
+    return this.target.overNetwork && this.unpinned === undefined;
   }
 
   /** Starts attempt `attempt` of an insert; its body is written while it runs. */
@@ -118,17 +126,37 @@ export class ExactlyOnceWriter {
       .catch((error: unknown) => { this.takesToken = undefined; throw error; });
     const token = await this.takesToken;
     const settings = token ? { settings: { insert_deduplication_token: `${plan.queryId}-${attempt}` } } : {};
-    if (this.staged) return new InsertBody((body) => this.sendStaged(stageOf(plan.into, plan.queryId, attempt), plan.columns, body, settings));
+    const stage = stageOf(plan.into, plan.queryId, attempt);
+    if (this.staged) this.stagedAttempts.add(stage.insertId);
+    if (this.staged) return new InsertBody((body) => this.sendStaged(stage, plan.columns, body, settings));
     return new InsertBody((body) => this.target.insertCsv(plan.into, plan.columns, body, { queryId: plan.queryId, ...settings }));
   }
 
   /** One staged attempt: the body into its staging table, then, once all of it is there, the publish. */
   private async sendStaged(stage: Stage, columns: readonly string[], body: Readable, settings: InsertOptions): Promise<void> {
     await createStage(this.target, stage);
-    await this.target.insertCsv(stage.table, columns, body, { queryId: stage.insertId });
+    await this.target.insertCsv(stage.table, columns, body, { queryId: stage.insertId }).catch((error: unknown) => this.unlessUnpinned(stage, error));
     this.publishes.add(stage.publishId);
-    await this.target.command(publishSql(stage, columns), { queryId: stage.publishId, ...settings });
+    await this.target.command(publishSql(stage, columns), { queryId: stage.publishId, ...settings }).catch((error: unknown) => this.unlessUnpinned(stage, error));
     await dropPublished(this.target, stage);
+  }
+
+  /**
+   * Rethrows a staging step's failure; when it says the staging table just created is not there,
+   * requests reach more than one server (a load balancer): later attempts write directly.
+   */
+  private unlessUnpinned(stage: Stage, error: unknown): never {
+    if (clickHouseCode(messageOf(error)) !== UNKNOWN_TABLE || !messageOf(error).includes(stage.table.table)) throw error;
+    this.unpinned ??= { noted: false };
+    throw new ClickHouseFailure(`staging table ${stage.table.table} was not there for the next request`, true);
+  }
+
+  /** Says once that inserts are no longer staged, and why. */
+  private noteUnpinned(listener: InsertListener): void {
+    if (!this.unpinned || this.unpinned.noted) return;
+    this.unpinned.noted = true;
+    listener.note(`a staging table created through ${this.target.description} was not there for the next request, so requests reach more than one `
+      + 'ClickHouse server (a load balancer?): inserts are written directly from now on, and a request the network holds back after this run gave up could still land');
   }
 
   /** Writes rows held in memory exactly once; InsertFailed says how much landed when that cannot be done. */
@@ -143,6 +171,7 @@ export class ExactlyOnceWriter {
   /** After attempt 1 failed (or was abandoned): completes the insert, or throws InsertFailed. */
   async complete(plan: InsertPlan, content: InsertContent, failure: unknown, listener: InsertListener): Promise<void> {
     const attempts = new InsertAttempts(this, plan, content, listener);
+    this.noteUnpinned(listener);
     let outcome: { readonly error: unknown } | undefined = { error: failure };
     for (let attempt = 2; ; attempt += 1) {
       const missing = await attempts.settle(outcome, attempt - 1);
@@ -153,8 +182,8 @@ export class ExactlyOnceWriter {
 
   /** Where attempt `attempt` was left, when what it stored cannot be checked. */
   lastAttempt(plan: InsertPlan, attempt: number): LastAttempt | undefined {
-    if (!this.staged) return undefined;
     const stage = stageOf(plan.into, plan.queryId, attempt);
+    if (!this.stagedAttempts.has(stage.insertId)) return undefined;
     return { stagingTable: stage.table.table, ...(this.publishes.has(stage.publishId) ? { publishId: stage.publishId } : {}) };
   }
 
@@ -163,8 +192,8 @@ export class ExactlyOnceWriter {
    * table defused; in process, until the server runs no attempt).
    */
   async settleAttempt(plan: InsertPlan, attempt: number, waits: StagingWaits, listener: InsertListener): Promise<void> {
-    if (!this.staged) return untilNoAttemptRuns(this.target, plan.queryId, waits);
     const stage = stageOf(plan.into, plan.queryId, attempt);
+    if (!this.stagedAttempts.has(stage.insertId)) return untilNoAttemptRuns(this.target, plan.queryId, waits);
     const defused = await defuse(this.target, stage.table, waits);
     if (!defused.dropped) listener.note(`attempt ${attempt} of an insert into ${plan.into.table} still runs into staging table ${stage.table.table} (query ${defused.insertId}); it is never published, and the next run drops it`);
   }

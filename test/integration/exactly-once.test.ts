@@ -225,3 +225,59 @@ describe('streamed inserts', () => {
     await storedOnce(table, 300);
   });
 });
+
+/**
+ * The real server as a round-robin balancer over two servers would look to staged inserts: the
+ * first `CREATE TABLE` of a staging table goes to the "other" server, so the table is not there
+ * for the insert that follows.
+ */
+class SecondServerFirst implements ClickHouseTarget {
+  readonly description = 'a balancer';
+  readonly maxInsertBytes = Number.POSITIVE_INFINITY;
+  readonly overNetwork = true;
+  readonly statements: string[] = [];
+  private skipped = false;
+
+  constructor(private readonly real: ClickHouseTarget) {}
+
+  ping = () => this.real.ping();
+  query = (sql: string) => this.real.query(sql);
+  queryFields = (sql: string) => this.real.queryFields(sql);
+  close = () => this.real.close();
+  insertCsv = (into: TableName, columns: readonly string[], csv: readonly Buffer[] | Readable, options?: InsertOptions) => {
+    this.statements.push(`INSERT INTO ${into.table}`);
+    return this.real.insertCsv(into, columns, csv, options);
+  };
+
+  async command(sql: string, options?: InsertOptions): Promise<void> {
+    this.statements.push(sql.slice(0, 12));
+    if (sql.startsWith('CREATE TABLE') && !this.skipped) {
+      this.skipped = true;
+      return;
+    }
+    await this.real.command(sql, options);
+  }
+}
+
+// Staged inserts when requests reach more than one server: a staging table created on one is
+// not on the other, and the writer goes on writing directly, saying so once.
+describe('staged inserts behind a load balancer', () => {
+  let sink: TestEventSink;
+  let real: ClickHouseTarget;
+  onRealServer((made) => ({ sink, real } = made));
+
+  it('a staging table missing for the insert that follows its CREATE: the rows are written directly, once, and the run says why', async () => {
+    const notes: string[] = [];
+    const listener = { retrying: () => undefined, note: (text: string) => notes.push(text) };
+    const target = new SecondServerFirst(real);
+    const time = '2024-05-03 00:00:01+00:00';
+    const writer = new ExactlyOnceWriter(target, policy);
+    await writer.write(planInsert({ database: sink.database, table: 'course_enrollment' }, COLUMNS, STORED_IDENTITY, time), new HeldRows(enrollmentRows(200, time)), listener);
+    const [row] = await sink.rows(`SELECT count() AS n, uniqExact(dump_id) AS ids FROM ${sink.database}.course_enrollment WHERE time_last_dumped = '${time}'`);
+    assert.deepEqual([Number(row?.n), Number(row?.ids)], [200, 200]);
+    assert.equal(writer.staged, false);
+    assert.equal(target.statements.filter((each) => each === 'INSERT INTO course_enrollment').length, 1, 'the second attempt went directly into the table');
+    assert.equal(notes.length, 1);
+    assert.match(notes[0] as string, /^a staging table created through a balancer was not there for the next request, so requests reach more than one ClickHouse server \(a load balancer\?\): inserts are written directly from now on/);
+  });
+});
