@@ -1,14 +1,16 @@
 import type { EventEmitter } from 'node:events';
-import type { Pool as CorePool } from 'mysql2';
-import { createConnection, createPool, type Connection, type ConnectionOptions, type Pool, type RowDataPacket } from 'mysql2/promise';
+import type { Connection, Pool, PoolConnection } from 'mysql2';
+import { createPool } from 'mysql2';
 import type { MysqlLocation } from '../config/urls.js';
 import { RuntimeFailure, messageOf } from '../errors.js';
-import type { SourceValue } from '../format/values.js';
 import { connecting, type ConnectRetry } from '../pipeline/retry.js';
+import { connect, connectionOptions, drop, limitLockWaits, run, socketOf, within, type SourceRow } from './connection.js';
+import { mysqlDeadlines, type MysqlDeadlines } from './deadlines.js';
+import { explained } from './failures.js';
 import { isTransientMysqlError } from './transient.js';
+import { Watchdog } from './watchdog.js';
 
-/** A row of the LMS database, keyed by result field name. */
-export type SourceRow = Readonly<Record<string, SourceValue>>;
+export type { SourceRow } from './connection.js';
 
 /** The part of the LMS database connection the pipeline uses. */
 export interface LmsDatabase {
@@ -43,59 +45,82 @@ function streamRows(query: EventEmitter, each: (row: SourceRow) => void): Promis
 }
 
 /**
- * Streams a query's rows on a connection of the pool. The connection's own errors end the
- * stream too: a query without a callback is not told when its connection is lost (a KILL, a
- * server restart), only the connection is, so the query alone would wait for ever.
+ * Streams a query's rows on `connection`. The connection's own errors end the stream too: a
+ * query without a callback is not told when its connection is lost (a KILL, a server restart,
+ * the watchdog), only the connection is, so the query alone would wait for ever.
  */
-function eachRow(pool: CorePool, sql: string, params: readonly unknown[], each: (row: SourceRow) => void): Promise<number> {
-  return new Promise((resolve, reject) => {
-    pool.getConnection((failure, connection) => {
-      if (failure) return reject(failure);
-      let lose: (error: unknown) => void = reject;
-      const lost = new Promise<never>((_, fail) => { lose = fail; });
-      connection.once('error', lose);
-      const rows = streamRows(connection.query(sql, params as unknown[]) as unknown as EventEmitter, each);
-      Promise.race([rows, lost]).finally(() => connection.removeListener('error', lose)).then((count) => {
-        connection.release();
-        resolve(count);
-      }, (error: unknown) => {
-        connection.destroy();
-        reject(error);
-      });
-    });
-  });
+function eachRow(connection: Connection, sql: string, params: readonly unknown[], each: (row: SourceRow) => void): Promise<number> {
+  let lose: (error: unknown) => void = () => undefined;
+  const lost = new Promise<never>((_, fail) => { lose = fail; });
+  connection.once('error', lose);
+  const rows = streamRows(connection.query(sql, params as unknown[]) as unknown as EventEmitter, each);
+  return Promise.race([rows, lost]).finally(() => connection.removeListener('error', lose));
 }
 
-/** How every connection to the LMS database is made: text datetimes (no time-zone shifts), utf8mb4. */
-function connectionOptions(location: MysqlLocation): ConnectionOptions {
-  return {
-    host: location.host,
-    port: location.port,
-    user: location.user,
-    password: location.password,
-    database: location.database,
-    charset: 'utf8mb4',
-    dateStrings: true,
-    supportBigNumbers: true,
-    bigNumberStrings: true,
-    connectTimeout: 10_000,
-    enableKeepAlive: true,
-  };
+/** A connection of the pool (connecting within the deadline). */
+function pooled(pool: Pool): Promise<PoolConnection> {
+  return new Promise((resolve, reject) => pool.getConnection((error, connection) => (error ? reject(error) : resolve(connection))));
+}
+
+/** The statements of a pool or a session: watched, failures explained. */
+class Statements {
+  private readonly watchdog: Watchdog;
+
+  constructor(location: MysqlLocation, private readonly deadlines: MysqlDeadlines) {
+    this.watchdog = new Watchdog(connectionOptions(location, deadlines), deadlines.answerMs);
+  }
+
+  /** Runs `statement` on `connection` under the watchdog; a failure comes explained. */
+  async on<T>(connection: Connection, sql: string, statement: () => Promise<T>): Promise<T> {
+    try {
+      return await this.watchdog.watching(connection, statement);
+    } catch (error) {
+      throw explained(error, sql, this.deadlines);
+    }
+  }
+
+  /** Runs `statement` on a connection of `pool`: released after it, dropped when it broke. */
+  async pooled<T>(pool: Pool, sql: string, statement: (connection: Connection) => Promise<T>): Promise<T> {
+    const connection = await pooled(pool).catch((error: unknown) => { throw explained(error, sql, this.deadlines); });
+    try {
+      const result = await this.on(connection, sql, () => statement(connection));
+      connection.release();
+      return result;
+    } catch (error) {
+      if ((error as { fatal?: unknown }).fatal === true) drop(connection);
+      else connection.release();
+      throw error;
+    }
+  }
 }
 
 /** Connections of the pool: the lanes of a dump, the run lock's checks and the retirement watch. */
 const POOL_CONNECTIONS = 4;
 
+/**
+ * Ends the pool: politely (COM_QUIT) within the deadline, then at once, since a connection whose
+ * statement MySQL never answers keeps its turn to quit for ever.
+ */
+async function endPool(pool: Pool, connections: ReadonlySet<Connection>, deadlines: MysqlDeadlines): Promise<void> {
+  const ended = new Promise<void>((resolve) => pool.end(() => resolve()));
+  await within(deadlines.answerMs, ended, () => new Error('MySQL did not answer the end of the pool')).catch(() => undefined);
+  for (const connection of connections) drop(connection);
+}
+
 /** Opens a small pool on the LMS database. */
-export function openLmsDatabase(location: MysqlLocation): LmsReader {
-  const pool: Pool = createPool({ ...connectionOptions(location), connectionLimit: POOL_CONNECTIONS });
+export function openLmsDatabase(location: MysqlLocation, deadlines: MysqlDeadlines = mysqlDeadlines()): LmsReader {
+  const statements = new Statements(location, deadlines);
+  const pool = createPool({ ...connectionOptions(location, deadlines), connectionLimit: POOL_CONNECTIONS });
+  const connections = new Set<Connection>();
+  pool.on('connection', (connection) => {
+    connections.add(connection);
+    socketOf(connection).once('close', () => connections.delete(connection));
+    limitLockWaits(connection, deadlines);
+  });
   return {
-    async select(sql, params) {
-      const [rows] = await pool.query<RowDataPacket[]>(sql, params as unknown[]);
-      return rows as SourceRow[];
-    },
-    each: (sql, params, each) => eachRow(pool.pool, sql, params, each),
-    close: () => pool.end(),
+    select: (sql, params) => statements.pooled(pool, sql, (connection) => run(connection, sql, params)),
+    each: (sql, params, each) => statements.pooled(pool, sql, (connection) => eachRow(connection, sql, params, each)),
+    close: () => endPool(pool, connections, deadlines),
   };
 }
 
@@ -128,22 +153,24 @@ export interface LmsSession extends LmsDatabase {
   /** MySQL's CONNECTION_ID() of this session. */
   readonly id: number;
   readonly lost: Promise<void>;
+  /**
+   * Runs a statement meant to run for long (the lock owner's note), unwatched: nothing waits
+   * for its answer, and a statement after it on the session is watched, so not held up for ever.
+   */
+  hold(sql: string, params: readonly unknown[]): Promise<SourceRow[]>;
 }
 
-/** Opens one session on the LMS database. */
-export async function openLmsSession(location: MysqlLocation): Promise<LmsSession> {
-  const connection: Connection = await createConnection(connectionOptions(location));
-  const lost = new Promise<void>((resolve) => {
-    connection.on('error', () => resolve());
-    connection.on('end', () => resolve());
-  });
+/** Opens one session on the LMS database (within the connect deadline). */
+export async function openLmsSession(location: MysqlLocation, deadlines: MysqlDeadlines = mysqlDeadlines()): Promise<LmsSession> {
+  const statements = new Statements(location, deadlines);
+  const connection = await connect(connectionOptions(location, deadlines)).catch((error: unknown) => { throw explained(error, '', deadlines); });
+  limitLockWaits(connection, deadlines);
+  const lost = new Promise<void>((resolve) => { socketOf(connection).once('close', () => resolve()); });
   return {
-    id: connection.threadId as number,
+    id: connection.threadId,
     lost,
-    async select(sql, params) {
-      const [rows] = await connection.query<RowDataPacket[]>(sql, params as unknown[]);
-      return rows as SourceRow[];
-    },
-    close: async () => { connection.destroy(); },
+    select: (sql, params) => statements.on(connection, sql, () => run(connection, sql, params)),
+    hold: (sql, params) => run(connection, sql, params),
+    close: async () => { drop(connection); },
   };
 }

@@ -129,7 +129,6 @@ const NOTE_SECONDS = 86_400;
 export class HeldLocks {
   private lost = false;
   private releasing = false;
-  private note: Promise<void> = Promise.resolve();
 
   private constructor(private readonly session: LmsSession, readonly names: readonly string[], private readonly owner: LockOwner) {}
 
@@ -151,7 +150,7 @@ export class HeldLocks {
   }
 
   private advertise(): void {
-    this.note = this.session.select(`SELECT SLEEP(?) AS slept ${ownerNote(this.owner)}`, [NOTE_SECONDS]).then(
+    void this.session.hold(`SELECT SLEEP(?) AS slept ${ownerNote(this.owner)}`, [NOTE_SECONDS]).then(
       () => { if (!this.releasing) this.advertise(); },
       (error: unknown) => {
         // KILL QUERY (a DBA's, or ours on release) ends the statement, not the session.
@@ -171,11 +170,17 @@ export class HeldLocks {
   /** Releases the locks now (not seconds later, when MySQL would notice the closed session). */
   async release(db: LmsDatabase): Promise<void> {
     this.releasing = true;
-    if (!this.lost) {
-      await db.select('KILL QUERY ?', [this.session.id]).catch(() => undefined);
-      await this.note;
-      for (const name of this.names) await this.session.select('SELECT RELEASE_LOCK(?) AS released', [name]).catch(() => undefined);
-    }
+    if (!this.lost) await this.unlock(db).catch(() => undefined);
     await this.session.close();
+  }
+
+  /**
+   * Ends the owner note and releases each lock (queued behind the note on the session). A
+   * statement MySQL does not answer (each is watched) ends it: closing the session releases
+   * them too, once MySQL notices.
+   */
+  private async unlock(db: LmsDatabase): Promise<void> {
+    await db.select('KILL QUERY ?', [this.session.id]);
+    for (const name of this.names) await this.session.select('SELECT RELEASE_LOCK(?) AS released', [name]);
   }
 }

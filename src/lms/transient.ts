@@ -1,11 +1,14 @@
+import { SILENT } from './failures.js';
+
 /**
  * mysql2 / socket error codes after which the same statement may succeed on a new connection:
- * the server restarting, a connection killed (KILL, a proxy, wait_timeout), overload, a deadlock.
+ * the server restarting, a connection killed (KILL, a proxy, wait_timeout), overload, a deadlock,
+ * a table locked past lock_wait_timeout (a migration), MySQL silent past the deadline (SILENT).
  */
 const TRANSIENT_MYSQL_CODES = new Set([
   'PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED',
   'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN',
-  'ER_QUERY_INTERRUPTED', 'ER_CONNECTION_KILLED', 'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_QUERY_INTERRUPTED', 'ER_CONNECTION_KILLED', 'PROTOCOL_SEQUENCE_TIMEOUT', SILENT,
 ]);
 
 /** Whether a MySQL failure is worth a retry. */

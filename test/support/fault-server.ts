@@ -172,6 +172,10 @@ export interface ControlledMariaDb {
   kill9(): Promise<void>;
   /** Starts it again (InnoDB recovers its data); resolves when it accepts connections. */
   restart(): Promise<void>;
+  /** SIGSTOP: connections stay open (the kernel even accepts new ones), nothing is answered. */
+  pause(): void;
+  /** SIGCONT after pause. */
+  resume(): void;
   /** Terminates it and removes its folder. */
   stop(): Promise<void>;
 }
@@ -184,6 +188,8 @@ export async function startControlledMariaDb(): Promise<ControlledMariaDb> {
     url: `mysql://root@127.0.0.1:${layout.port}`,
     kill9: async () => { child.kill('SIGKILL'); await exited(child); },
     restart: async () => { await terminate(child); child = await spawnMariaDb(layout); },
+    pause: () => { child.kill('SIGSTOP'); },
+    resume: () => { child.kill('SIGCONT'); },
     stop: async () => { await terminate(child); rmSync(layout.folder, { recursive: true, force: true }); },
   };
 }
