@@ -4,6 +4,7 @@ import type { ClickHouseTarget } from '../clickhouse/target.js';
 import { resolveSettings, type ConnectionFlags } from '../config/settings.js';
 import { Drift, UsageError } from '../errors.js';
 import { planStatus } from '../pipeline/plan.js';
+import { setUpClock } from '../pipeline/read-clocks.js';
 import { connectLmsDatabase, type LmsDatabase } from '../lms/database.js';
 import { writeLine } from '../output/streams.js';
 import { textTable } from '../output/table.js';
@@ -56,6 +57,8 @@ async function statusAction(flags: StatusFlags, context: CommandContext): Promis
   let objects: ObjectStatus[];
   try {
     db = await connectLmsDatabase(settings.mysql);
+    await setUpClock({ lms: db, clickhouse: target, embedded: settings.clickhouse.url.startsWith('chdb:'), database: settings.clickhouse.database, tables: [],
+      notice: (text) => writeLine(context.streams.stderr, text) });
     objects = await readStatus(db, target, settings.clickhouse.database, sinks);
   } finally {
     await db?.close().catch(() => undefined);

@@ -1,5 +1,7 @@
 import { pythonDatetime } from '../format/datetime.js';
 import { parseTimestampMicros } from '../format/timestamps.js';
+import { madeAhead } from './clock.js';
+import { stampText } from './stamp.js';
 
 /** Whether one source row is written, and why (the reason is what summaries count). */
 export interface Decision {
@@ -28,9 +30,11 @@ export const UNCHANGED_ROW = decision(false, 'unchanged since the last dump');
 /**
  * The plugin's should-dump rule for courses, without its crash on timestamps lacking a fraction
  * or an offset: dump when never dumped, or when `modified` (MySQL, UTC) is later than the newest
- * time_last_dumped ClickHouse holds. Equal times mean no dump.
+ * time_last_dumped ClickHouse holds. Equal times mean no dump. Given the reference clock's time
+ * (`nowMicros`, clock.ts), a last dump made by a clock running ahead of it is no measure of when
+ * the course was dumped, so the course is dumped again.
  */
-export function decideByModified(noun: string, modified: string | null, lastDumped: string | undefined): Decision {
+export function decideByModified(noun: string, modified: string | null, lastDumped: string | undefined, nowMicros?: number): Decision {
   if (lastDumped === undefined || lastDumped.trim() === '') return decision(true, `${noun} is not present in ClickHouse`);
   if (modified === null) return decision(false, `No last modified date in ${noun}`);
   const published = pythonDatetime(modified);
@@ -41,6 +45,10 @@ export function decideByModified(noun: string, modified: string | null, lastDump
   if (lastMicros < (parseTimestampMicros(modified) as number)) {
     const reason = `${noun} has been published since last dump time`;
     return decision(true, reason, `${reason} - last dumped ${lastDumped} < last published ${published}`);
+  }
+  if (nowMicros !== undefined && madeAhead(lastMicros, nowMicros)) {
+    const reason = 'Last dump time in ClickHouse is later than now';
+    return decision(true, reason, `${reason} - last dumped ${lastDumped} > now ${stampText(nowMicros)}, last published ${published}`);
   }
   const reason = `${noun} has NOT been published since last dump time`;
   return decision(false, reason, `${reason} - last dumped ${lastDumped} >= last published ${published}`);

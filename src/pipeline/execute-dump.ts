@@ -14,6 +14,7 @@ import { learningSequencesSource } from '../structure/learning-sequences.js';
 import type { StructureSource } from '../structure/types.js';
 import type { DumpRequest } from './request.js';
 import type { ConnectRetry, RetryListener } from './retry.js';
+import { setUpClock } from './read-clocks.js';
 import { runDump } from './run-dump.js';
 import { budgetWaits, defusedLines, defuseEarlierRuns } from './staging.js';
 import { dryRunSummary, type DumpSummary, type ObjectSummary } from './summary.js';
@@ -119,6 +120,9 @@ export async function executeDump(
     structures = plan.sinks.some((sink) => sink.children?.length) ? await openStructureSource(lms, settings) : undefined;
     const writer = new ExactlyOnceWriter(clickhouse, request.retry, stop.hard);
     if (!request.dryRun) await clearEarlierRuns(clickhouse, database, plan, request, reporter);
+    // Stamps follow what the tables hold once earlier runs can no longer add to it.
+    const tables = request.dryRun ? [] : [...writtenTables(plan).keys()];
+    await setUpClock({ lms, clickhouse: offline ? undefined : clickhouse, embedded: settings.clickhouse.url.startsWith('chdb:'), database, tables, retry, notice });
     const result = await runDump(targets, request, {
       lms, clickhouse, writer, database, reporter, signal: stop.graceful, hardStop: stop.hard, structures, guard,
     });

@@ -1,6 +1,7 @@
 import { qualifiedTable, quoteIdentifier } from '../clickhouse/sql.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
 import type { Sink } from '../sinks/types.js';
+import { referenceMicros } from './clock.js';
 import { keyIsSourceKey, type StoredFingerprints } from './compare.js';
 import { FORCED, decideByModified, type Decision } from './decision.js';
 import type { PageRow } from './shape.js';
@@ -31,7 +32,8 @@ function byFingerprint(sink: Sink, stored: StoredFingerprints): Incremental {
 
 /**
  * The sink's incremental rule, ready to decide: --force dumps everything; changed-rows compares
- * fingerprints page by page; modified-since-dump reads every key's last dump time once, up front.
+ * fingerprints page by page; modified-since-dump reads every key's last dump time once, up front,
+ * and compares it with `modified` and with the reference clock's time then.
  */
 export async function openIncremental(
   sink: Sink, force: boolean, target: ClickHouseTarget, database: string, stored: StoredFingerprints,
@@ -40,7 +42,8 @@ export async function openIncremental(
   if (force) return { decide: async (rows) => rows.map(() => FORCED) };
   if (rule.kind === 'changed-rows') return byFingerprint(sink, stored);
   const lastDumped = await lastDumpTimes(target, database, sink);
+  const now = referenceMicros();
   return {
-    decide: async (rows) => rows.map((row) => decideByModified(rule.noun, row.cursor, lastDumped.get(row.keyText))),
+    decide: async (rows) => rows.map((row) => decideByModified(rule.noun, row.cursor, lastDumped.get(row.keyText), now)),
   };
 }

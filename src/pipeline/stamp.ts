@@ -1,15 +1,16 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { pythonDatetime } from '../format/datetime.js';
 import type { Key } from '../lms/keyset.js';
+import { hostClockMs, nextStampMicros } from './clock.js';
 
 /**
  * The stamps of an insert. Every insert has a time_last_dumped of its own (strictly later than
- * the previous one of this process) and a random seed. A row's dump_id is built from two
- * halves: its fingerprint (what the incremental compare reads back, see fingerprint.ts) and its
- * identity, its primary key mixed with the insert's seed. So a row can be recognised in
- * ClickHouse after a failure even when it is read again from MySQL, and a row written twice
- * never repeats a dump_id. Layout, hex digits: `ffffffff-ffff-4fff-8iii-iiiiiiiiiiii`
- * (f fingerprint, i identity; version 4, RFC 4122 variant).
+ * the previous one of this process, read off the run's one clock, clock.ts) and a random seed.
+ * A row's dump_id is built from two halves: its fingerprint (what the incremental compare reads
+ * back, see fingerprint.ts) and its identity, its primary key mixed with the insert's seed. So a
+ * row can be recognised in ClickHouse after a failure even when it is read again from MySQL, and
+ * a row written twice never repeats a dump_id. Layout, hex digits:
+ * `ffffffff-ffff-4fff-8iii-iiiiiiiiiiii` (f fingerprint, i identity; version 4, RFC 4122 variant).
  */
 
 /** What every row of one insert shares: its time_last_dumped and the seed of its identities. */
@@ -37,15 +38,22 @@ let lastMicros = 0;
 
 const hex5 = (value: number): string => value.toString(16).padStart(5, '0');
 
-/** Microseconds since the epoch, never the same twice in this process and never going back. */
+/** Microseconds since the epoch on the stamp clock, never the same twice in this process and never going back. */
 function uniqueMicros(clockMs: number): number {
-  lastMicros = Math.max(Math.floor(clockMs * 1000), lastMicros + 1);
+  lastMicros = nextStampMicros(clockMs, lastMicros);
   return lastMicros;
 }
 
-/** A time_last_dumped as Python's `str(timezone.now())` writes it, unique within this process. */
-export function stampTime(clockMs: number = performance.timeOrigin + performance.now()): string {
-  const micros = uniqueMicros(clockMs);
+/**
+ * A time_last_dumped as Python's `str(timezone.now())` writes it, unique within this process:
+ * this host's clock (or `clockMs`, a reading of it) moved onto the run's reference clock.
+ */
+export function stampTime(clockMs: number = hostClockMs()): string {
+  return stampText(uniqueMicros(clockMs));
+}
+
+/** A time in microseconds since the epoch as a time_last_dumped (Python's `str()` of a UTC datetime). */
+export function stampText(micros: number): string {
   const iso = new Date(Math.floor(micros / 1000)).toISOString();
   return pythonDatetime(`${iso.slice(0, 10)} ${iso.slice(11, 19)}.${String(micros % 1_000_000).padStart(6, '0')}`);
 }

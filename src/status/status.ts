@@ -3,6 +3,7 @@ import { qualifiedTable, quoteIdentifier } from '../clickhouse/sql.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
 import type { LmsDatabase } from '../lms/database.js';
 import { retiredUserIds } from '../lms/retired-users.js';
+import { referenceMicros } from '../pipeline/clock.js';
 import { decideByModified } from '../pipeline/decision.js';
 import { lastDumpTimes } from '../pipeline/incremental.js';
 import type { ColumnSpec, Sink } from '../sinks/types.js';
@@ -118,7 +119,8 @@ async function coursesToRedump(target: ClickHouseTarget, database: string, sink:
   const rule = sink.incremental;
   if (rule.kind !== 'modified-since-dump') return 0;
   const last = await lastDumpTimes(target, database, sink);
-  return [...keys].filter(([key, each]) => last.has(key) && decideByModified(rule.noun, each.modified, last.get(key)).dump).length;
+  const now = referenceMicros();
+  return [...keys].filter(([key, each]) => last.has(key) && decideByModified(rule.noun, each.modified, last.get(key), now).dump).length;
 }
 
 /** The newest time_last_dumped of the object's table, or null when it is empty. */
