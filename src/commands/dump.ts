@@ -62,6 +62,7 @@ The plugin's spellings work too: --batch_size, --sleep_time, --start_pk, --ids_t
 Environment:
   ASPECTS_ENABLE_PII=true   allow the PII objects (user_profile, external_id); without it, all skips them
   NO_COLOR                  progress bars without colours
+  ASPECTS_MYSQL_TIMEOUT=10  seconds MySQL may stay silent (connect, a statement, a table lock) before a retry
   ASPECTS_MYSQL_URL, ASPECTS_CLICKHOUSE_URL, … as the options above say; ASPECTS_CONFIG for --config
 
 Exit codes:
