@@ -3,7 +3,7 @@ import type { ClickHouseSettings } from '../config/settings.js';
 import { openEmbeddedTarget } from './embedded.js';
 import { ServerTarget } from './server.js';
 import { qualifiedTable } from './sql.js';
-import { ClickHouseFailure, type ClickHouseTarget } from './target.js';
+import { isTransientClickHouse, type ClickHouseTarget } from './target.js';
 import { connecting, type ConnectRetry } from '../pipeline/retry.js';
 
 /**
@@ -20,7 +20,7 @@ export async function openClickHouse(settings: ClickHouseSettings, signal?: Abor
 export async function connectClickHouse(settings: ClickHouseSettings, retry?: ConnectRetry, create = false): Promise<ClickHouseTarget> {
   const target = await openClickHouse(settings, retry?.signal, create);
   try {
-    await connecting(() => target.ping(), (error) => error instanceof ClickHouseFailure && error.transient, retry);
+    await connecting(() => target.ping(), isTransientClickHouse, retry);
     return target;
   } catch (error) {
     await target.close().catch(() => undefined);

@@ -45,6 +45,11 @@ export interface ClickHouseTarget {
   close(): Promise<void>;
 }
 
+/** Whether `error` is a ClickHouse failure that trying again may cure. */
+export function isTransientClickHouse(error: unknown): boolean {
+  return error instanceof ClickHouseFailure && error.transient;
+}
+
 /** A ClickHouse call that failed; `transient` says whether trying again may succeed. */
 export class ClickHouseFailure extends Error {
   readonly transient: boolean;

@@ -57,7 +57,7 @@ async function statusAction(flags: StatusFlags, context: CommandContext): Promis
   let objects: ObjectStatus[];
   try {
     db = await connectLmsDatabase(settings.mysql);
-    await setUpClock({ lms: db, clickhouse: target, embedded: settings.clickhouse.url.startsWith('chdb:'), database: settings.clickhouse.database, tables: [],
+    await setUpClock({ lms: db, clickhouse: target, database: settings.clickhouse.database, tables: [],
       notice: (text) => writeLine(context.streams.stderr, text) });
     objects = await readStatus(db, target, settings.clickhouse.database, sinks);
   } finally {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { deleteMethod, deleteWhere } from '../clickhouse/delete.js';
 import { literal, qualifiedTable } from '../clickhouse/sql.js';
-import { ClickHouseFailure, type ClickHouseTarget, type InsertOptions, type TableName } from '../clickhouse/target.js';
+import { ClickHouseFailure, isTransientClickHouse, type ClickHouseTarget, type InsertOptions, type TableName } from '../clickhouse/target.js';
 import { clickHouseCode } from '../clickhouse/classify.js';
 import { messageOf } from '../errors.js';
 import { chunks } from '../retire/delete.js';
@@ -121,15 +121,14 @@ export class ExactlyOnceWriter {
 
   /** Starts attempt `attempt` of an insert; its body is written while it runs. */
   async open(plan: InsertPlan, attempt = 1): Promise<InsertBody> {
-    const transient = (error: unknown) => error instanceof ClickHouseFailure && error.transient;
-    this.takesToken ??= withRetry(() => this.lookUpToken(), transient, this.policy, undefined, this.signal)
+    this.takesToken ??= withRetry(() => this.lookUpToken(), isTransientClickHouse, this.policy, undefined, this.signal)
       .catch((error: unknown) => { this.takesToken = undefined; throw error; });
     const token = await this.takesToken;
     const settings = token ? { settings: { insert_deduplication_token: `${plan.queryId}-${attempt}` } } : {};
+    if (!this.staged) return new InsertBody((body) => this.target.insertCsv(plan.into, plan.columns, body, { queryId: plan.queryId, ...settings }));
     const stage = stageOf(plan.into, plan.queryId, attempt);
-    if (this.staged) this.stagedAttempts.add(stage.insertId);
-    if (this.staged) return new InsertBody((body) => this.sendStaged(stage, plan.columns, body, settings));
-    return new InsertBody((body) => this.target.insertCsv(plan.into, plan.columns, body, { queryId: plan.queryId, ...settings }));
+    this.stagedAttempts.add(stage.insertId);
+    return new InsertBody((body) => this.sendStaged(stage, plan.columns, body, settings));
   }
 
   /** One staged attempt: the body into its staging table, then, once all of it is there, the publish. */
@@ -272,7 +271,7 @@ class InsertAttempts implements StagingWaits {
   /** Waits before the next attempt, or throws InsertFailed when the failure is final or the budget spent. */
   private async wait(failure: unknown, landed: number): Promise<void> {
     const total = this.content.rows;
-    const transient = failure instanceof ClickHouseFailure && failure.transient;
+    const transient = isTransientClickHouse(failure);
     const delayMs = transient ? this.budget.next() : undefined;
     if (delayMs === undefined) throw new InsertFailed(this.plan.into.table, failure, total, landed);
     this.listener.retrying(this.budget.attempts, delayMs, `ClickHouse insert: ${messageOf(failure)}; ${landed} of ${total} rows had landed`);
@@ -325,7 +324,7 @@ class InsertAttempts implements StagingWaits {
       try {
         return await operation();
       } catch (error) {
-        const delayMs = error instanceof ClickHouseFailure && error.transient ? this.budget.next() : undefined;
+        const delayMs = isTransientClickHouse(error) ? this.budget.next() : undefined;
         if (delayMs === undefined) throw error;
         this.listener.retrying(this.budget.attempts, delayMs, `checking what landed: ${messageOf(error)}`);
         await this.budget.wait(delayMs);

@@ -122,7 +122,7 @@ export async function executeDump(
     if (!request.dryRun) await clearEarlierRuns(clickhouse, database, plan, request, reporter);
     // Stamps follow what the tables hold once earlier runs can no longer add to it.
     const tables = request.dryRun ? [] : [...writtenTables(plan).keys()];
-    await setUpClock({ lms, clickhouse: offline ? undefined : clickhouse, embedded: settings.clickhouse.url.startsWith('chdb:'), database, tables, retry, notice });
+    await setUpClock({ lms, clickhouse: offline ? undefined : clickhouse, database, tables, retry, notice });
     const result = await runDump(targets, request, {
       lms, clickhouse, writer, database, reporter, signal: stop.graceful, hardStop: stop.hard, structures, guard,
     });

@@ -1,5 +1,5 @@
 import { literal, qualifiedTable } from '../clickhouse/sql.js';
-import { ClickHouseFailure, type ClickHouseRow, type ClickHouseTarget } from '../clickhouse/target.js';
+import { isTransientClickHouse, type ClickHouseRow, type ClickHouseTarget } from '../clickhouse/target.js';
 import { RuntimeFailure } from '../errors.js';
 import { parseTimestampMicros } from '../format/timestamps.js';
 import type { LmsDatabase } from '../lms/database.js';
@@ -16,8 +16,6 @@ export interface ClockSources {
   readonly lms: LmsDatabase;
   /** The destination, unless the run never talks to it (a forced dry run). */
   readonly clickhouse?: ClickHouseTarget;
-  /** An embedded destination (chdb) runs on this host's clock: it is not read. */
-  readonly embedded: boolean;
   readonly database: string;
   /** The tables the run writes, whose stored stamps new ones follow (none for a dry run). */
   readonly tables: readonly string[];
@@ -29,7 +27,6 @@ export interface ClockSources {
 const MYSQL_SAMPLES = 3;
 
 const hostMicros = (): number => Math.floor(hostClockMs() * 1000);
-const isTransientClickHouse = (error: unknown): boolean => error instanceof ClickHouseFailure && error.transient;
 
 /** One reading of a remote clock (microseconds since the epoch), between two of this host's. */
 async function sample(read: () => Promise<number>, resolution: number): Promise<ClockSample> {
@@ -116,9 +113,10 @@ export async function setUpClock(sources: ClockSources): Promise<void> {
   const offsetMicros = middle(mysql);
   useStampClock({ offsetMicros, floorMicros: 0 });
   const now = referenceMicros();
-  const { clickhouse, embedded, tables } = sources;
+  const { clickhouse, tables } = sources;
+  // An embedded destination (chdb) runs in this process, on this host's clock: it is not read.
+  const embedded = clickhouse !== undefined && !clickhouse.overNetwork;
   const reading = clickhouse && (!embedded || tables.length > 0) ? await readClickHouse(sources, clickhouse, now) : undefined;
-  // The embedded engine runs in this process, on this host's clock.
   const skew = skewNotice(reading && !embedded ? { mysql, clickhouse: offsetOf(reading.clock) } : { mysql });
   if (skew) sources.notice(skew);
   if (reading && tables.length > 0) followStored(sources, reading.rows, offsetMicros, now);

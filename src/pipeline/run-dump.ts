@@ -1,5 +1,5 @@
 import { rowsDoNotFit } from '../clickhouse/classify.js';
-import { ClickHouseFailure, type ClickHouseTarget, type TableName } from '../clickhouse/target.js';
+import { isTransientClickHouse, type ClickHouseTarget, type TableName } from '../clickhouse/target.js';
 import { AspectsError, Interrupted, RuntimeFailure, messageOf } from '../errors.js';
 import type { LmsReader } from '../lms/database.js';
 import { keySpan, summaryQuery, type KeySpan, type Query, type RowFilter, type SelectFields } from '../lms/keyset.js';
@@ -46,8 +46,6 @@ export interface DumpContext {
   readonly structures?: StructureSource;
   readonly guard: WriteGuard;
 }
-
-const isTransientClickHouse = (error: unknown): boolean => error instanceof ClickHouseFailure && error.transient;
 
 /** One object to dump and the rows it selects. */
 export interface DumpTarget {

@@ -1,5 +1,5 @@
-import { literal, qualifiedTable } from '../clickhouse/sql.js';
-import { ClickHouseFailure, type ClickHouseTarget, type TableName } from '../clickhouse/target.js';
+import { literal, qualifiedTable, quoteIdentifier } from '../clickhouse/sql.js';
+import { isTransientClickHouse, type ClickHouseTarget, type TableName } from '../clickhouse/target.js';
 import { pause } from './pacing.js';
 import { RetryBudget, withRetry, type RetryListener, type RetryPolicy } from './retry.js';
 
@@ -51,9 +51,8 @@ export interface StagingWaits {
 /** Waits within one retry budget: transient ClickHouse failures retried, pauses ended by `signal`. */
 export function budgetWaits(policy: RetryPolicy, signal?: AbortSignal, onRetry?: RetryListener): StagingWaits {
   const budget = new RetryBudget(policy, signal);
-  const transient = (error: unknown) => error instanceof ClickHouseFailure && error.transient;
   return {
-    retrying: (operation) => withRetry(operation, transient, policy, onRetry, signal),
+    retrying: (operation) => withRetry(operation, isTransientClickHouse, policy, onRetry, signal),
     expired: () => budget.expired(),
     pause: (ms) => pause(ms, signal),
   };
@@ -117,7 +116,7 @@ export function createStage(target: ClickHouseTarget, stage: Stage): Promise<voi
 
 /** The INSERT … SELECT that moves a staged attempt's rows into their table. */
 export function publishSql(stage: Stage, columns: readonly string[]): string {
-  const list = columns.map((column) => `\`${column}\``).join(', ');
+  const list = columns.map(quoteIdentifier).join(', ');
   const { table, into } = stage;
   return `INSERT INTO ${qualifiedTable(into.database, into.table)} (${list}) SELECT ${list} FROM ${qualifiedTable(table.database, table.table)}`;
 }

@@ -107,8 +107,8 @@ describe('the course rule on one clock', () => {
   });
 });
 
-/** MySQL and ClickHouse stand-ins whose clocks run `mysqlOffset` / `clickhouseOffset` µs from this host's. */
-function fakeServers(mysqlOffset: number, clickhouseOffset: number, stored: readonly ClickHouseRow[]) {
+/** MySQL and ClickHouse stand-ins whose clocks run `mysqlOffset` / `clickhouseOffset` µs from this host's (ClickHouse embedded unless `overNetwork`). */
+function fakeServers(mysqlOffset: number, clickhouseOffset: number, stored: readonly ClickHouseRow[], overNetwork = true) {
   const queries: string[] = [];
   const micros = () => Math.floor(hostClockMs() * 1000);
   const lms = {
@@ -117,6 +117,7 @@ function fakeServers(mysqlOffset: number, clickhouseOffset: number, stored: read
   } as LmsDatabase;
   const clickhouse = {
     description: 'fake',
+    overNetwork,
     query: async (sql: string) => {
       queries.push(sql);
       const clickhouse_now = Math.floor((micros() + clickhouseOffset) / SECOND);
@@ -136,7 +137,7 @@ describe('setting up the clock of a run', () => {
     ];
     const { lms, clickhouse, queries } = fakeServers(-HOUR, -HOUR, stored);
     const notices: string[] = [];
-    await setUpClock({ lms, clickhouse, embedded: false, database: 'event_sink', tables: ['user_profile', 'external_id', 'course_overviews'], notice: (text) => notices.push(text) });
+    await setUpClock({ lms, clickhouse, database: 'event_sink', tables: ['user_profile', 'external_id', 'course_overviews'], notice: (text) => notices.push(text) });
     assert.ok(Math.abs(referenceMicros() - (Math.floor(hostClockMs() * 1000) - HOUR)) < 50_000);
     assert.equal(notices.length, 3, notices.join('\n'));
     assert.match(notices[0] ?? '', /^clock skew: this host's clock is 3600\.0s ahead of MySQL's, ClickHouse's is within a second of MySQL's/);
@@ -150,15 +151,15 @@ describe('setting up the clock of a run', () => {
   it('a dry run reads ClickHouse\'s clock alone', async () => {
     const { lms, clickhouse, queries } = fakeServers(0, 5 * SECOND, []);
     const notices: string[] = [];
-    await setUpClock({ lms, clickhouse, embedded: false, database: 'event_sink', tables: [], notice: (text) => notices.push(text) });
+    await setUpClock({ lms, clickhouse, database: 'event_sink', tables: [], notice: (text) => notices.push(text) });
     assert.deepEqual(queries, ['SELECT toUnixTimestamp(now()) AS clickhouse_now']);
     assert.match(notices.join('\n'), /^clock skew: this host's clock is within a second of MySQL's, ClickHouse's is [45]\.\ds ahead of MySQL's/);
   });
 
   it('an embedded destination runs on this host\'s clock: only MySQL is read, and a dry run reads no stored stamps', async () => {
-    const { lms, clickhouse, queries } = fakeServers(0, HOUR, []);
+    const { lms, clickhouse, queries } = fakeServers(0, HOUR, [], false);
     const notices: string[] = [];
-    await setUpClock({ lms, clickhouse, embedded: true, database: 'event_sink', tables: [], notice: (text) => notices.push(text) });
+    await setUpClock({ lms, clickhouse, database: 'event_sink', tables: [], notice: (text) => notices.push(text) });
     assert.deepEqual(notices, []);
     assert.deepEqual(queries, []);
     assert.equal(stampClock().floorMicros, 0);
