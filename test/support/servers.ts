@@ -33,7 +33,8 @@ export function reachable(host: string, port: number, timeoutMs = 1000): Promise
   });
 }
 
-async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+/** Resolves once `check` answers true (asked every 200 ms); rejects after `timeoutMs` or when `check` throws. */
+export async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
@@ -93,9 +94,11 @@ function clickHouseConfig(layout: ClickHouseLayout): string {
 </yandex>`;
 }
 
-function clickHouseUsers(readonlyUser: boolean): string {
+/** users.xml: default (no password), CLICKHOUSE_TEST_USER and optionally CLICKHOUSE_READONLY_USER, allowed from `networks`. */
+export function clickHouseUsers(readonlyUser: boolean, networks: readonly string[] = ['127.0.0.1', '::1']): string {
+  const ips = networks.map((network) => `<ip>${network}</ip>`).join('');
   const user = (name: string, password: string, profile = 'default'): string =>
-    `<${name}><password>${password}</password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks>`
+    `<${name}><password>${password}</password><networks>${ips}</networks>`
     + `<profile>${profile}</profile><quota>default</quota></${name}>`;
   const readonly = readonlyUser ? user(CLICKHOUSE_READONLY_USER, '', 'readonly') : '';
   return `<yandex><profiles><default></default><readonly><readonly>1</readonly></readonly></profiles>
