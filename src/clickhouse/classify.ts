@@ -9,8 +9,9 @@ const TRANSIENT_CODES = new Set([
   159, // TIMEOUT_EXCEEDED
   202, // TOO_MANY_SIMULTANEOUS_QUERIES
   209, // SOCKET_TIMEOUT
-  216, // QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING (an earlier attempt of the same insert still runs)
   210, // NETWORK_ERROR
+  216, // QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING (an earlier attempt of the same insert still runs)
+  225, // NO_ZOOKEEPER (the session expired or was lost: the server reconnects)
   242, // TABLE_IS_READ_ONLY
   252, // TOO_MANY_PARTS
   319, // UNKNOWN_STATUS_OF_INSERT
@@ -46,18 +47,36 @@ function withoutRowData(line: string): string {
   return line.replace(/ before: .*?(?=: \(at row \d+\)|$)/, '').replace(/,? ?parsed text: .*$/, '');
 }
 
+/** The words of an HTML page (a proxy's or a load balancer's error page), on one line. */
+function htmlText(html: string): string {
+  return html.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
 /** The first meaningful line of a server message, without the stack ClickHouse appends or quoted rows. */
 export function firstLine(text: string): string {
-  const line = text.trim().split('\n')[0] ?? '';
-  return withoutRowData(line.replace(/, e\.what\(\) = DB::\w+$/, '')).slice(0, 500);
+  const line = (/^\s*</.test(text) ? htmlText(text) : text.trim().split('\n')[0]) ?? '';
+  return withoutRowData(line.replace(/, e\.what\(\) = DB::\w+$/, '')).trim().slice(0, 500);
+}
+
+/** Every line of a server message up to its stack trace, on one line, without quoted rows. */
+export function wholeMessage(text: string): string {
+  const lines = text.trim().split('\n');
+  const end = lines.findIndex((line, index) => index > 0 && /^(Stack trace|\s*\d+\. )/.test(line));
+  const kept = (end < 0 ? lines : lines.slice(0, end)).map((line) => withoutRowData(line.trim())).filter(Boolean);
+  return kept.join(' ').replace(/, e\.what\(\) = DB::\w+/, '').slice(0, 2000);
+}
+
+/** ZooKeeper trouble of a replicated table, whatever code the server gave it: the server recovers by itself. */
+function zooKeeperTrouble(text: string): boolean {
+  return /ZooKeeper session has (been )?expired|Session expired|connection loss|is in readonly mode/i.test(text);
 }
 
 /** Failure for an HTTP answer that is not 2xx. */
 export function failureFromResponse(status: number, body: string): ClickHouseFailure {
   const code = clickHouseCode(body);
-  const transient = code === undefined ? status >= 500 || status === 429 : TRANSIENT_CODES.has(code);
-  const detail = firstLine(body) || `HTTP ${status}`;
-  return new ClickHouseFailure(code === undefined ? `HTTP ${status}: ${detail}` : detail, transient);
+  const transient = code === undefined ? status >= 500 || status === 429 : TRANSIENT_CODES.has(code) || zooKeeperTrouble(body);
+  const line = firstLine(body) || `HTTP ${status}`;
+  return new ClickHouseFailure(code === undefined ? `HTTP ${status}: ${line}` : line, transient, wholeMessage(body) || line);
 }
 
 /** Failure for an error thrown before any answer (socket, timeout, DNS). */

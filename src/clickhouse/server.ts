@@ -21,8 +21,11 @@ export class ServerTarget implements ClickHouseTarget {
   readonly description: string;
   private readonly client: ClickHouseClient;
 
-  /** `signal` (a second SIGINT) abandons every request under way and every later one. */
-  constructor(settings: ClickHouseSettings, private readonly signal?: AbortSignal) {
+  /**
+   * `signal` (a second SIGINT) abandons every request under way and every later one;
+   * `requestSettings` go with every request (a cluster run's load balancing).
+   */
+  constructor(settings: ClickHouseSettings, private readonly signal?: AbortSignal, private readonly requestSettings: Readonly<Record<string, string>> = {}) {
     this.description = `${settings.url} as ${settings.username}`;
     this.client = createClient({
       url: settings.url,
@@ -42,7 +45,7 @@ export class ServerTarget implements ClickHouseTarget {
       result = await this.client.exec({
         query, ignore_error_response: true, ...(values ? { values } : {}),
         ...(options.queryId ? { query_id: options.queryId } : {}),
-        ...(options.settings ? { clickhouse_settings: options.settings } : {}),
+        clickhouse_settings: { ...this.requestSettings, ...options.settings },
         ...(this.signal ? { abort_signal: this.signal.aborted ? AbortSignal.timeout(AFTER_STOP_TIMEOUT_MS) : this.signal } : {}),
       });
     } catch (error) {
@@ -79,6 +82,9 @@ export class ServerTarget implements ClickHouseTarget {
   }
 
   readonly overNetwork = true;
+
+  /** Set when the tables are replicated but no cluster could be chosen (see open.ts): a line for the log. */
+  routing?: string;
 
   readonly maxInsertBytes = Number.POSITIVE_INFINITY;
 

@@ -42,7 +42,27 @@ export interface ClickHouseTarget {
   readonly overNetwork: boolean;
   /** The largest insert body worth building (the embedded engine takes a body whole, in memory). */
   readonly maxInsertBytes: number;
+  /**
+   * On a cluster, every other server (all replicas of all shards), for the checks that must see
+   * them all: earlier runs' staging tables and queries, retirement; absent for one server.
+   */
+  readonly peers?: readonly Peer[];
+  /** On a cluster: which replica the run talks to and why the others were passed over, for the log. */
+  readonly routing?: string;
+  /** On a cluster: resolves once the run's replica has fetched every part its replication logs name (bounded). */
+  untilUpToDate?(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Another server of the cluster a run talks to, by the name system.clusters gives it. */
+export interface Peer {
+  readonly name: string;
+  readonly target: ClickHouseTarget;
+}
+
+/** The target itself and its cluster peers. */
+export function serversOf(target: ClickHouseTarget): Peer[] {
+  return [{ name: target.description, target }, ...(target.peers ?? [])];
 }
 
 /** Whether `error` is a ClickHouse failure that trying again may cure. */
@@ -53,9 +73,12 @@ export function isTransientClickHouse(error: unknown): boolean {
 /** A ClickHouse call that failed; `transient` says whether trying again may succeed. */
 export class ClickHouseFailure extends Error {
   readonly transient: boolean;
-  constructor(message: string, transient: boolean) {
+  /** The server's whole message (all its lines, no stack trace), where `message` is its first line. */
+  readonly detail: string;
+  constructor(message: string, transient: boolean, detail = message) {
     super(message);
     this.name = 'ClickHouseFailure';
     this.transient = transient;
+    this.detail = detail;
   }
 }

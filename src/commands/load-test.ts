@@ -64,7 +64,7 @@ async function loadTestAction(flags: LoadTestFlags, context: CommandContext): Pr
     numUsers: flags.numUsers, usernamePrefix: flags.usernamePrefix, numEvents: flags.numEvents,
     runUntilKilled: flags.runUntilKilled === true, sleepSeconds: flags.sleepTime, tags: flags.tags ?? null, courseKey: flags.courseId,
   };
-  const target = await connectClickHouse(settings.clickhouse);
+  const target = await connectClickHouse(settings.clickhouse, { pin: false });
   try {
     const runId = newRunId();
     const events = await eventTarget(flags, context, target, settings, loadTestCourse(request, runId));
@@ -91,7 +91,7 @@ function reportTable(reports: readonly RunReport[]): string {
 
 async function reportAction(flags: ReportFlags, context: CommandContext): Promise<void> {
   const settings = resolveSettings(flags, context.env);
-  const target = await connectClickHouse(settings.clickhouse);
+  const target = await connectClickHouse(settings.clickhouse, { pin: false });
   try {
     const reports = await loadTestReport(target, settings.clickhouse.database, settings.loadTest, flags.runId);
     if (flags.html) {

@@ -32,7 +32,7 @@ async function monitorAction(flags: MonitorFlags, context: CommandContext): Prom
     backend: backendName, redisUrl, celeryQueues: [lmsQueue, cmsQueue], redisStream: flags.redisStream,
     vectorUrl: flags.vectorUrl, vectorSink: flags.vectorSink, kafka: backendName === 'kafka_bus' ? kafkaOptions(flags, context.env, configFileOf(flags, context.env)) : undefined,
   });
-  const target = await connectClickHouse(settings.clickhouse);
+  const target = await connectClickHouse(settings.clickhouse, { pin: false });
   try {
     const log = (line: string) => writeLine(context.streams.stderr, `${timestamp()} ${line}`);
     log('waiting for a load-test run started in the last minute');

@@ -29,7 +29,7 @@ function render(rows: readonly ClickHouseRow[], format: QueryFlags['format']): s
 
 async function queryAction(sql: string, flags: QueryFlags, context: CommandContext): Promise<void> {
   const settings = resolveSettings(flags, context.env);
-  const target = await connectClickHouse(settings.clickhouse);
+  const target = await connectClickHouse(settings.clickhouse, { pin: false });
   try {
     if (RETURNS_ROWS.test(sql)) writeLine(context.streams.stdout, render(await target.query(sql.replace(/;\s*$/, '')), flags.format));
     else await target.command(sql);

@@ -17,6 +17,10 @@ export interface ConfigFile {
   /** mongodb:// URL of the split modulestore (course_blocks from MongoDB). */
   readonly ASPECTS_MODULESTORE_URL?: string;
   readonly ASPECTS_MODULESTORE_COLLECTION?: string;
+  /** Tutor's name of the ClickHouse cluster (`ON CLUSTER`, Replicated engines). */
+  readonly CLICKHOUSE_CLUSTER_NAME?: string;
+  /** HTTP URLs of the cluster's replicas, where their system.clusters host names are not reachable as they are. */
+  readonly ASPECTS_CLICKHOUSE_REPLICAS?: string | readonly string[];
   /** Django's DATABASES setting, as in lms.yml; `default` is the LMS database. */
   readonly DATABASES?: {
     readonly default?: {

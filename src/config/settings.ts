@@ -16,6 +16,7 @@ export interface ConnectionFlags {
   readonly clickhousePassword?: string;
   readonly clickhouseDatabase?: string;
   readonly clickhouseTimeout?: string;
+  readonly clickhouseCluster?: string;
   readonly modulestoreUrl?: string;
   readonly modulestoreCollection?: string;
 }
@@ -28,6 +29,10 @@ export interface ClickHouseSettings {
   readonly database: string;
   /** Per-request timeout, seconds. */
   readonly timeoutSeconds: number;
+  /** The cluster whose replicas hold the tables: a run then reads and writes one up-to-date replica. */
+  readonly cluster?: string;
+  /** The replicas' HTTP URLs, where they are not the cluster's host names at the URL's port. */
+  readonly replicaUrls?: readonly string[];
 }
 
 /** Everything a command needs to know about where data lives and what may be dumped. */
@@ -128,7 +133,23 @@ function resolveClickHouse(flags: ConnectionFlags, env: Env, file: ConfigFile): 
     password,
     database,
     timeoutSeconds: timeoutSeconds(first(flags.clickhouseTimeout, env.ASPECTS_CLICKHOUSE_TIMEOUT, backend.timeout_secs)),
+    ...clusterSettings(flags, env, file),
   };
+}
+
+/** The cluster name (validated) and the replicas' URLs, when given. */
+function clusterSettings(flags: ConnectionFlags, env: Env, file: ConfigFile): Pick<ClickHouseSettings, 'cluster' | 'replicaUrls'> {
+  const cluster = first(flags.clickhouseCluster, env.ASPECTS_CLICKHOUSE_CLUSTER, file.CLICKHOUSE_CLUSTER_NAME);
+  if (cluster !== undefined && !isClusterName(cluster)) throw new UsageError(`ClickHouse cluster ${JSON.stringify(cluster)} is not a cluster name`);
+  const listed = first<string | readonly string[]>(env.ASPECTS_CLICKHOUSE_REPLICAS, file.ASPECTS_CLICKHOUSE_REPLICAS);
+  const replicaUrls = (typeof listed === 'string' ? listed.split(',') : listed ?? []).map((url) => url.trim()).filter(Boolean);
+  for (const url of replicaUrls) if (!/^https?:\/\/[^/@\s]+(:\d+)?\/?$/.test(url)) throw new UsageError(`ASPECTS_CLICKHOUSE_REPLICAS: ${JSON.stringify(url)} is not an http(s)://host:port URL (without credentials)`);
+  return { ...(cluster ? { cluster } : {}), ...(replicaUrls.length > 0 ? { replicaUrls } : {}) };
+}
+
+/** Whether `name` can be a ClickHouse cluster name (it is written into ON CLUSTER '…'). */
+export function isClusterName(name: string): boolean {
+  return /^[A-Za-z0-9_.-]+$/.test(name);
 }
 
 /** The plugin's sink models a switch may name (auth_user is the plugin's, not dumped here). */

@@ -114,6 +114,14 @@ export class ExactlyOnceWriter {
 
   constructor(readonly target: ClickHouseTarget, readonly policy: RetryPolicy, readonly signal?: AbortSignal) {}
 
+  /**
+   * A server's insert into a Distributed table returns only once every shard stored its rows, so
+   * that the check of what landed and the next run's compare see them (ignored by other tables).
+   */
+  private get distributedSync(): Record<string, string> {
+    return this.target.overNetwork ? { insert_distributed_sync: '1' } : {};
+  }
+
   /** Whether attempts go through staging tables (requests over a network). */
   get staged(): boolean {
     return this.target.overNetwork && this.unpinned === undefined;
@@ -124,7 +132,7 @@ export class ExactlyOnceWriter {
     this.takesToken ??= withRetry(() => this.lookUpToken(), isTransientClickHouse, this.policy, undefined, this.signal)
       .catch((error: unknown) => { this.takesToken = undefined; throw error; });
     const token = await this.takesToken;
-    const settings = token ? { settings: { insert_deduplication_token: `${plan.queryId}-${attempt}` } } : {};
+    const settings = { settings: { ...(token ? { insert_deduplication_token: `${plan.queryId}-${attempt}` } : {}), ...this.distributedSync } };
     if (!this.staged) return new InsertBody((body) => this.target.insertCsv(plan.into, plan.columns, body, { queryId: plan.queryId, ...settings }));
     const stage = stageOf(plan.into, plan.queryId, attempt);
     this.stagedAttempts.add(stage.insertId);

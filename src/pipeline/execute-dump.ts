@@ -83,7 +83,7 @@ async function takeLocks(options: GuardOptions, settings: Settings, plan: Object
  */
 async function clearEarlierRuns(target: ClickHouseTarget, database: string, plan: ObjectPlan, request: DumpRequest, reporter: Reporter): Promise<void> {
   const onRetry: RetryListener = (attempt, delayMs, error) => reporter.retrying('staging tables', attempt, delayMs, messageOf(error));
-  const outcomes = await defuseEarlierRuns(target, database, new Set(writtenTables(plan).keys()), budgetWaits(request.retry, undefined, onRetry));
+  const outcomes = await defuseEarlierRuns(target, database, new Set(writtenTables(plan).keys()), budgetWaits(request.retry, undefined, onRetry), (line) => reporter.notice(line));
   for (const line of defusedLines(outcomes)) reporter.notice(line);
 }
 
@@ -107,12 +107,13 @@ export async function executeDump(
   const retry: ConnectRetry = { policy: request.retry, signal: stop.hard, onRetry };
   // A forced dry run never talks to ClickHouse; anything else checks it answers first.
   const offline = request.dryRun && request.force;
-  const clickhouse = offline ? await openClickHouse(settings.clickhouse, stop.hard) : await connectClickHouse(settings.clickhouse, retry);
+  const clickhouse = offline ? await openClickHouse(settings.clickhouse, stop.hard) : await connectClickHouse(settings.clickhouse, { retry });
   let lms: LmsReader | undefined;
   let structures: StructureSource | undefined;
   let guard: DumpGuard | undefined;
   try {
     const database = settings.clickhouse.database;
+    if (clickhouse.routing) reporter.notice(clickhouse.routing);
     if (!offline) await checkTables(clickhouse, database, plan, !request.dryRun);
     lms = await connectLmsDatabase(mysql, retry);
     const notice = (text: string) => reporter.notice(text);

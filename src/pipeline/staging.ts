@@ -1,3 +1,4 @@
+import { messageOf } from '../errors.js';
 import { literal, qualifiedTable, quoteIdentifier } from '../clickhouse/sql.js';
 import { isTransientClickHouse, type ClickHouseTarget, type TableName } from '../clickhouse/target.js';
 import { pause } from './pacing.js';
@@ -142,20 +143,39 @@ export function defusedLines(outcomes: ReadonlyMap<string, readonly Defused[]>):
   return [...outcomes].flatMap(([table, each]) => defusedLine(table, each) ?? []);
 }
 
-/**
- * Before a run writes these tables (under their run or write locks): every staging table of an
- * earlier run is defused, so no insert or publish of a run that died or gave up lands later.
- */
-export async function defuseEarlierRuns(
-  target: ClickHouseTarget, database: string, tables: ReadonlySet<string>, waits: StagingWaits,
-): Promise<Map<string, Defused[]>> {
-  if (!target.overNetwork) return new Map();
+/** Defuses the staging tables of `tables` on one server, adding what was done to `outcomes`. */
+async function defuseOn(
+  target: ClickHouseTarget, database: string, tables: ReadonlySet<string>, waits: StagingWaits, outcomes: Map<string, Defused[]>,
+): Promise<void> {
   const names = await waits.retrying(() => target.queryFields(`SELECT name FROM system.tables WHERE database = ${literal(database)}`));
-  const outcomes = new Map<string, Defused[]>();
   for (const [name = ''] of names) {
     const table = stagedFor(name);
     if (table === undefined || !tables.has(table)) continue;
     outcomes.set(table, [...(outcomes.get(table) ?? []), await defuse(target, { database, table: name }, waits)]);
   }
+}
+
+/** Waits that try a cluster peer once: a replica that is down must not hold every run for the retry budget. */
+const ONCE: StagingWaits = { retrying: (operation) => operation(), expired: () => true, pause: () => Promise.resolve() };
+
+/**
+ * Before a run writes these tables (under their run or write locks): every staging table of an
+ * earlier run is defused, on the run's server and on every other server of its cluster (an
+ * earlier run may have talked to another replica), so no insert or publish of a run that died or
+ * gave up lands later. A peer that does not answer is reported through `unchecked`; then the run's
+ * replica is given time to fetch what such a publish may have landed elsewhere just before.
+ */
+export async function defuseEarlierRuns(
+  target: ClickHouseTarget, database: string, tables: ReadonlySet<string>, waits: StagingWaits, unchecked?: (line: string) => void,
+): Promise<Map<string, Defused[]>> {
+  const outcomes = new Map<string, Defused[]>();
+  if (!target.overNetwork) return outcomes;
+  await defuseOn(target, database, tables, waits, outcomes);
+  for (const peer of target.peers ?? []) {
+    await defuseOn(peer.target, database, tables, ONCE, outcomes).catch((error: unknown) => {
+      unchecked?.(`replica ${peer.name} did not answer (${messageOf(error)}): staging tables an earlier run may have left there were not checked`);
+    });
+  }
+  await target.untilUpToDate?.();
   return outcomes;
 }

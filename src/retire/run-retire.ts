@@ -7,7 +7,8 @@ import { connectLmsDatabase, type LmsDatabase } from '../lms/database.js';
 import { retiredUserIds } from '../lms/retired-users.js';
 import { HeldLocks, lockName, lockScope, thisProcess, type LockWait } from '../lms/locks.js';
 import type { ConnectRetry, RetryPolicy } from '../pipeline/retry.js';
-import { countUserRows, deleteMethod, deleteUsers, usersWithRows, type DeleteMethod } from './delete.js';
+import { deleteMethod, deleteUsers, usersWithRows, type DeleteMethod } from './delete.js';
+import { copiesOf, copiesWithin, matchedRows, onePerGroup, rowsLeft } from './copies.js';
 import { idsOfUsernames, type RetireSelection } from './select.js';
 import { budgetWaits, defusedLine, defuseEarlierRuns } from '../pipeline/staging.js';
 
@@ -32,6 +33,8 @@ export interface TableResult {
   /** Rows of the selected users after the delete (null with --dry-run or a missing table). */
   rows_remaining: number | null;
   method?: string;
+  /** Servers of the cluster that did not answer: they may still hold rows of these users. */
+  unreachable_replicas?: string[];
 }
 
 /** The result of one `aspects retire` run (printed as text, or as JSON with --json). */
@@ -66,26 +69,46 @@ async function selectedUsers(
   if (lms) for (const id of await idsOfUsernames(lms, selection.usernames)) ids.add(id);
   if (lms && selection.pending) {
     const retired = [...(await retiredUserIds(lms))];
-    for (const table of tables) for (const id of await usersWithRows(target, database, table, retired)) ids.add(id);
+    for (const table of tables) {
+      // Every copy: a replica that was down during an earlier retire may still hold rows the others lost.
+      for (const copy of (await copiesOf(target, database, table)).copies) {
+        for (const id of await usersWithRows(copy.target, database, copy.table, retired)) ids.add(id);
+      }
+    }
   }
   return [...ids].sort((a, b) => a - b);
 }
 
-/** Deletes the users' rows from one table (or, without a method, only counts them: --dry-run). */
+/** Deletes the users' rows from every copy of one table (or, without a method, only counts them: --dry-run), then counts what is left on each. */
 async function retireFromTable(
   target: ClickHouseTarget, database: string, table: string, users: readonly number[], method: DeleteMethod | undefined, waitSeconds: number,
 ): Promise<TableResult> {
-  const matched = await countUserRows(target, database, table, users);
-  if (method === undefined) return { table, status: 'would-delete', rows_matched: matched, rows_remaining: null };
-  if (matched > 0) await deleteUsers(target, method, database, table, users, waitSeconds * 1000);
-  const remaining = await countUserRows(target, database, table, users);
-  return { table, status: remaining === 0 ? 'deleted' : 'failed', rows_matched: matched, rows_remaining: remaining, method };
+  const deadline = Date.now() + waitSeconds * 1000;
+  const { copies, unreachable } = await copiesWithin(target, database, table, deadline);
+  const matched = await matchedRows(copies, database, users);
+  const unverified = unreachable.length > 0 ? { unreachable_replicas: [...unreachable] } : {};
+  if (method === undefined) return { table, status: 'would-delete', rows_matched: matched, rows_remaining: null, ...unverified };
+  if (matched > 0) for (const copy of onePerGroup(copies)) await deleteUsers(copy.target, method, database, copy.table, users, waitSeconds * 1000);
+  let remaining = 0;
+  for (const copy of copies) remaining += await rowsLeft(copy, database, users, deadline);
+  const verified = remaining === 0 && unreachable.length === 0;
+  return { table, status: verified ? 'deleted' : 'failed', rows_matched: matched, rows_remaining: remaining, method, ...unverified };
+}
+
+/** What the failure says: rows left per table, and the replicas that could not be verified. */
+function leftLine(database: string, left: readonly TableResult[]): string {
+  const rows = left.filter((result) => (result.rows_remaining ?? 0) > 0).map((result) => `${result.rows_remaining} in ${database}.${result.table}`);
+  const down = [...new Set(left.flatMap((result) => result.unreachable_replicas ?? []))];
+  return [
+    ...(rows.length > 0 ? [`rows of the retired users remain after the delete: ${rows.join(', ')}`] : []),
+    ...(down.length > 0 ? [`not verified on ${down.join(', ')}, which did not answer and may still hold their rows: run the same command again once ${down.length === 1 ? 'it is' : 'they are'} up`] : []),
+  ].join('; ');
 }
 
 /** ClickHouse, and the LMS database whenever one is configured (it holds the write locks). */
 async function connect(settings: Settings, needsLms: boolean, retry: ConnectRetry): Promise<{ target: ClickHouseTarget; lms?: LmsDatabase }> {
   if (needsLms && !settings.mysql) throw new UsageError('--usernames and --pending read the LMS database: pass --mysql-url or set ASPECTS_MYSQL_URL');
-  const target = await connectClickHouse(settings.clickhouse, retry);
+  const target = await connectClickHouse(settings.clickhouse, { retry });
   if (!settings.mysql) return { target };
   try {
     return { target, lms: await connectLmsDatabase(settings.mysql, retry) };
@@ -116,7 +139,7 @@ async function lockTables(settings: Settings, tables: readonly string[], request
  * are defused, so none of their rows lands after retire has verified the users gone.
  */
 async function clearEarlierDumps(target: ClickHouseTarget, database: string, tables: readonly string[], request: RetireRequest, summary: RetireSummary): Promise<void> {
-  const outcomes = await defuseEarlierRuns(target, database, new Set(tables), budgetWaits(request.retry));
+  const outcomes = await defuseEarlierRuns(target, database, new Set(tables), budgetWaits(request.retry), (line) => summary.warnings.push(line));
   summary.staging_tables_dropped = [...outcomes.values()].flat().filter((each) => each.dropped).length;
   const running = [...outcomes].filter(([, each]) => each.some((one) => !one.dropped));
   for (const [table, each] of running) {
@@ -152,8 +175,7 @@ export async function executeRetire(settings: Settings, request: RetireRequest):
     const left = summary.tables.filter((result) => result.status === 'failed');
     if (left.length === 0) return { summary };
     summary.status = 'failed';
-    const where = left.map((result) => `${result.rows_remaining} in ${database}.${result.table}`).join(', ');
-    return { summary, error: new RuntimeFailure(`rows of the retired users remain after the delete: ${where}`) };
+    return { summary, error: new RuntimeFailure(leftLine(database, left)) };
   } finally {
     if (locks && lms) await locks.release(lms).catch(() => undefined);
     await lms?.close().catch(() => undefined);

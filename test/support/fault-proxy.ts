@@ -333,9 +333,9 @@ function onRequestBytes(x: Exchange, chunk: Buffer, decide: (start: Buffer) => H
 }
 
 /** Wires one client connection: the server side closes with it, unless a late request is still due. */
-function exchange(client: Socket, track: Tracked, targetPort: number, decide: (start: Buffer) => HttpFault | undefined, late: (response: Buffer) => void): void {
+function exchange(client: Socket, track: Tracked, target: { port: number; host: string }, decide: (start: Buffer) => HttpFault | undefined, late: (response: Buffer) => void): void {
   const x: Exchange = {
-    client: watch(track, client), upstream: watch(track, connect(targetPort, '127.0.0.1')), track,
+    client: watch(track, client), upstream: watch(track, connect(target.port, target.host)), track,
     head: undefined, fault: undefined, cutAt: 0, held: Buffer.alloc(0), response: Buffer.alloc(0), orphaned: false, passing: 0, healed: false, late,
   };
   client.on('data', (chunk: Buffer) => onRequestBytes(x, chunk, decide));
@@ -357,11 +357,11 @@ function emptyCounts(): Record<HttpFaultMode, number> {
 }
 
 /**
- * Forwards 127.0.0.1:<port> to an HTTP server on targetPort (ClickHouse). For each request,
+ * Forwards 127.0.0.1:<port> to an HTTP server on targetPort (ClickHouse; at targetHost, default loopback). For each request,
  * `decide(start, index)` sees the request head (and any body bytes sent with it) once; the fault
  * it names is played on that request, every other request passes unchanged.
  */
-export async function startHttpFaultProxy(targetPort: number, decide: HttpDecide): Promise<HttpFaultProxy> {
+export async function startHttpFaultProxy(targetPort: number, decide: HttpDecide, targetHost = '127.0.0.1'): Promise<HttpFaultProxy> {
   let requests = 0;
   const played = emptyCounts();
   const count = (start: Buffer): HttpFault | undefined => {
@@ -371,7 +371,7 @@ export async function startHttpFaultProxy(targetPort: number, decide: HttpDecide
   };
   const lateAnswers: string[] = [];
   const late = (response: Buffer) => { lateAnswers.push(response.toString('utf8')); };
-  const { port, close } = await listen(tracked((client, track) => exchange(client, track, targetPort, count, late)));
+  const { port, close } = await listen(tracked((client, track) => exchange(client, track, { port: targetPort, host: targetHost }, count, late)));
   return {
     port,
     close,

@@ -96,6 +96,25 @@ describe('settings precedence: flags > environment > config file > defaults', ()
   });
 });
 
+describe('a ClickHouse cluster: its name and its replicas\' URLs', () => {
+  it('takes the flag, then ASPECTS_CLICKHOUSE_CLUSTER, then Tutor\'s CLICKHOUSE_CLUSTER_NAME in the file', () => {
+    const file = configFile('tutor.yml', 'CLICKHOUSE_CLUSTER_NAME: openedx_cluster\nASPECTS_CLICKHOUSE_REPLICAS: [http://ch-0:8123, "http://ch-1:8123/"]\n');
+    const fromFile = resolveSettings({ config: file }, {}).clickhouse;
+    assert.equal(fromFile.cluster, 'openedx_cluster');
+    assert.deepEqual(fromFile.replicaUrls, ['http://ch-0:8123', 'http://ch-1:8123/']);
+    const fromEnv = resolveSettings({ config: file }, { ASPECTS_CLICKHOUSE_CLUSTER: 'env_cluster', ASPECTS_CLICKHOUSE_REPLICAS: ' http://a:1, http://b:2 ' }).clickhouse;
+    assert.deepEqual([fromEnv.cluster, fromEnv.replicaUrls], ['env_cluster', ['http://a:1', 'http://b:2']]);
+    assert.equal(resolveSettings({ config: file, clickhouseCluster: 'flag_cluster' }, { ASPECTS_CLICKHOUSE_CLUSTER: 'env_cluster' }).clickhouse.cluster, 'flag_cluster');
+    assert.equal(resolveSettings({}, {}).clickhouse.cluster, undefined);
+  });
+
+  it('refuses a cluster name that is not one and a replica URL with credentials or a path', () => {
+    assert.throws(() => resolveSettings({}, { ASPECTS_CLICKHOUSE_CLUSTER: "x' OR 1" }), /ClickHouse cluster "x' OR 1" is not a cluster name/);
+    assert.throws(() => resolveSettings({}, { ASPECTS_CLICKHOUSE_REPLICAS: 'http://u:p@a:1' }), /is not an http\(s\):\/\/host:port URL \(without credentials\)/);
+    assert.throws(() => resolveSettings({}, { ASPECTS_CLICKHOUSE_REPLICAS: 'a:8123' }), UsageError);
+  });
+});
+
 describe('xAPI tables follow the plugin and Tutor (Aspects 4: Vector by default)', () => {
   it('environment, then the plugin\'s backend config, then Tutor\'s settings in the file, then the defaults', () => {
     assert.deepEqual(resolveSettings({}, {}).loadTest, { xapiDatabase: 'xapi', xapiTable: 'xapi_events_all', runsTable: 'load_test_runs', statsTable: 'load_test_stats', xapiSource: undefined });

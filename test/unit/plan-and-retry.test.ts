@@ -96,6 +96,21 @@ describe('ClickHouse failure classification', () => {
     assert.equal(failureFromError(new Error('Timeout error.')).transient, true);
   });
 
+  it('retries ZooKeeper trouble of replicated tables, whatever code it comes with', () => {
+    assert.equal(failureFromResponse(500, 'Code: 225, e.displayText() = DB::Exception: ZooKeeper session has been expired., e.what() = DB::Exception').transient, true);
+    assert.equal(failureFromResponse(500, 'Code: 999, e.displayText() = Coordination::Exception: Connection loss').transient, true);
+    assert.equal(failureFromResponse(500, 'Code: 242, e.displayText() = DB::Exception: Table is in readonly mode').transient, true);
+    assert.equal(failureFromResponse(500, 'Code: 49, e.displayText() = DB::Exception: Cannot do x: Session expired, e.what() = DB::Exception').transient, true);
+  });
+
+  it('shows a gateway\'s HTML page as its words, and keeps a server\'s whole message without its stack trace', () => {
+    assert.equal(failureFromResponse(503, '<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\n').message,
+      'HTTP 503: 503 Service Unavailable No server is available to handle this request.');
+    const failure = failureFromResponse(500, 'Code: 42, e.displayText() = DB::Exception: Storage ReplicatedMergeTree requires 2 parameters: \npath in ZooKeeper,\nreplica name\n\nStack trace:\n0. clickhouse-server(StackTrace::StackTrace()+0x16)\n');
+    assert.equal(failure.message, 'Code: 42, e.displayText() = DB::Exception: Storage ReplicatedMergeTree requires 2 parameters:');
+    assert.equal(failure.detail, 'Code: 42, e.displayText() = DB::Exception: Storage ReplicatedMergeTree requires 2 parameters: path in ZooKeeper, replica name');
+  });
+
   it('keeps the first line of a server message', () => {
     assert.equal(failureFromResponse(500, 'Code: 60, e.displayText() = DB::Exception: Table x.y doesn\'t exist., e.what() = DB::Exception\n').message,
       'Code: 60, e.displayText() = DB::Exception: Table x.y doesn\'t exist.');
