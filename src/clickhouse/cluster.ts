@@ -106,7 +106,10 @@ async function firstUpToDate(initial: readonly ServerState[], view: ClusterView)
     const { fit, why } = verdict(states, view);
     if (fit) return fit;
     if (Date.now() > deadline) {
-      throw new RuntimeFailure(`no replica of cluster ${cluster} is up to date after ${settings.timeoutSeconds} s (${why}); nothing was read or written: run again once replication caught up (system.replicas)`);
+      const advice = states.every((state) => 'unreachable' in state)
+        ? 'none answered: if the tool cannot reach them by these names, list their HTTP URLs in ASPECTS_CLICKHOUSE_REPLICAS'
+        : 'run again once replication caught up (system.replicas)';
+      throw new RuntimeFailure(`no replica of cluster ${cluster} is up to date after ${settings.timeoutSeconds} s (${why}); nothing was read or written: ${advice}`);
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }

@@ -58,7 +58,7 @@ export function retireCommand(context: CommandContext): Command {
     .option('--pending', 'every user the LMS has retired whose rows are still in ClickHouse')
     .option('--dry-run', 'count the rows that would be deleted per table, delete nothing')
     .option('--json', 'print one JSON summary on stdout')
-    .option('--wait <seconds>', 'how long to wait for an ALTER TABLE … DELETE mutation to finish', nonNegativeSeconds, 600)
+    .option('--wait <seconds>', 'how long to wait for an ALTER TABLE … DELETE mutation to finish (on a cluster: to be applied on every server)', nonNegativeSeconds, 600)
     .option('--wait-lock [seconds]', 'how long to wait for a dump\'s write of a PII table to finish (bare: for ever); exit 75 after', nonNegativeSeconds, 600)
     .addHelpText('after', EXAMPLES)
     .action((flags: RetireFlags) => retireAction(flags, context));

@@ -53,6 +53,7 @@ async function statusAction(flags: StatusFlags, context: CommandContext): Promis
   const { sinks, skipped, notes } = planStatus(flags.object, settings);
   if (!settings.mysql) throw new UsageError('status compares with the LMS database: pass --mysql-url or set ASPECTS_MYSQL_URL');
   const target = await connectClickHouse(settings.clickhouse);
+  if (target.routing) writeLine(context.streams.stderr, target.routing);
   let db: LmsDatabase | undefined;
   let objects: ObjectStatus[];
   try {

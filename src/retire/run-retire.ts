@@ -79,12 +79,20 @@ async function selectedUsers(
   return [...ids].sort((a, b) => a - b);
 }
 
+/** How long a retire waits: for a delete to be applied everywhere (--wait), and, once for the run, for servers that do not answer. */
+interface RetireLimits {
+  readonly waitSeconds: number;
+  /** Until when (epoch ms) a server that does not answer is asked again (a restarting replica may hold rows). */
+  readonly reachBy: number;
+}
+
 /** Deletes the users' rows from every copy of one table (or, without a method, only counts them: --dry-run), then counts what is left on each. */
 async function retireFromTable(
-  target: ClickHouseTarget, database: string, table: string, users: readonly number[], method: DeleteMethod | undefined, waitSeconds: number,
+  target: ClickHouseTarget, database: string, table: string, users: readonly number[], method: DeleteMethod | undefined, limits: RetireLimits,
 ): Promise<TableResult> {
+  const { waitSeconds, reachBy } = limits;
   const deadline = Date.now() + waitSeconds * 1000;
-  const { copies, unreachable } = await copiesWithin(target, database, table, deadline);
+  const { copies, unreachable } = await copiesWithin(target, database, table, reachBy);
   const matched = await matchedRows(copies, database, users);
   const unverified = unreachable.length > 0 ? { unreachable_replicas: [...unreachable] } : {};
   if (method === undefined) return { table, status: 'would-delete', rows_matched: matched, rows_remaining: null, ...unverified };
@@ -168,9 +176,8 @@ export async function executeRetire(settings: Settings, request: RetireRequest):
     summary.users = await selectedUsers(lms, selection, target, database, tables);
     if (summary.users.length > 0) {
       const method = request.dryRun ? undefined : await deleteMethod(target);
-      for (const table of tables) {
-        summary.tables.push(await retireFromTable(target, database, table, summary.users, method, request.waitSeconds));
-      }
+      const limits = { waitSeconds: request.waitSeconds, reachBy: Date.now() + Math.min(request.waitSeconds, settings.clickhouse.timeoutSeconds) * 1000 };
+      for (const table of tables) summary.tables.push(await retireFromTable(target, database, table, summary.users, method, limits));
     }
     const left = summary.tables.filter((result) => result.status === 'failed');
     if (left.length === 0) return { summary };

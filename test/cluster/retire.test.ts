@@ -47,7 +47,8 @@ describe('retire on a replicated, sharded cluster', () => {
   /** Rows of the retired users in one table as `replica` stores them (its local table in a sharded layout). */
   const retiredRowsOn = async (replica: ClusterReplica, table: string): Promise<number> =>
     Number((await clickHouseRows(replica.url, `SELECT count() AS n FROM ${table} WHERE user_id <= ${RETIRED.length}`))[0]?.n);
-  const retire = (database: string) => runAspects(['retire', '--json', '--wait', '20', '--user-ids', RETIRED.join(',')], env(database));
+  // A server that does not answer is asked again for --clickhouse-timeout (here 8 s), once per run.
+  const retire = (database: string) => runAspects(['retire', '--json', '--wait', '20', '--user-ids', RETIRED.join(',')], { ...env(database), ASPECTS_CLICKHOUSE_TIMEOUT: '8' });
 
   it('a replica down: the delete is not called verified (exit 1, the replica named); once it is back, a rerun verifies it', async () => {
     const database = await dumped();
