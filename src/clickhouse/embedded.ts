@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { LockHeld, RuntimeFailure, UsageError, messageOf } from '../errors.js';
 import { firstLine } from './classify.js';
+import { csvAsTabSeparated } from './csv-to-tsv.js';
 import { plainIdentifier } from './sql.js';
 import { parseTsv } from './tsv.js';
 import { ClickHouseFailure, type ClickHouseRow, type ClickHouseTarget } from './target.js';
@@ -11,7 +12,7 @@ import { ClickHouseFailure, type ClickHouseRow, type ClickHouseTarget } from './
 export interface ChdbSession {
   query(sql: string, format?: string): string;
   /** Raw insert: the payload goes to the engine as bytes, never through the SQL text. */
-  insert(params: { table: string; columns: readonly string[]; values: Buffer; format: 'CSV' }): Promise<unknown>;
+  insert(params: { table: string; columns: readonly string[]; values: Buffer; format: 'TabSeparated' }): Promise<unknown>;
   close(): void;
 }
 
@@ -91,17 +92,20 @@ async function openStore(path: string, create: boolean): Promise<ChdbSession> {
  */
 export async function openEmbeddedTarget(path: string, create = false): Promise<ClickHouseTarget> {
   const session = await openStore(path, create);
+  // An empty field is the column's default, as an empty CSV field is (a NULL int is written as "").
+  run(session, 'SET input_format_tsv_empty_as_default = 1');
   return {
     description: `chdb:${path}`,
     ping: async () => { run(session, 'SELECT 1'); },
     query: async (sql) => run(session, sql, 'JSONEachRow').split('\n').filter(Boolean).map((line) => JSON.parse(line) as ClickHouseRow),
     queryFields: async (sql) => parseTsv(run(session, sql, 'TabSeparated')),
     command: async (sql) => { run(session, sql); },
-    // The CSV goes to the engine as bytes: inside the SQL text a NUL byte would end the query.
+    // The rows go to the engine as bytes (inside the SQL text a NUL byte would end the query), as
+    // TabSeparated: its raw insert ends inline data at an empty line, which a CSV value may hold.
     insertCsv: async (into, columns, csv) => {
       const table = `${plainIdentifier(into.database)}.${plainIdentifier(into.table)}`;
-      const values = await wholeBody(csv);
-      await session.insert({ table, columns: columns.map(plainIdentifier), values, format: 'CSV' })
+      const values = Buffer.from(csvAsTabSeparated((await wholeBody(csv)).toString('utf8')));
+      await session.insert({ table, columns: columns.map(plainIdentifier), values, format: 'TabSeparated' })
         .catch((error: unknown) => { throw engineFailure(error); });
     },
     overNetwork: false,

@@ -10,6 +10,25 @@ interface DatetimeParts {
 
 const MYSQL_DATETIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?$/;
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysIn(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1] ?? 0;
+}
+
+/**
+ * The text of a MySQL DATETIME as the plugin's code sees it: MySQLdb returns None for a value
+ * Python's datetime cannot hold (the zero date, a zero month or day, 31 April, 29 February of a
+ * common year, year 0), and Django passes that None on; anything else is kept as it is.
+ */
+export function buildableDatetime(value: string): string | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
+  if (!match) return value;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysIn(year, month) ? value : null;
+}
+
 function splitDatetime(value: string): DatetimeParts {
   const match = MYSQL_DATETIME.exec(value);
   if (!match || value.startsWith('0000-00-00')) {

@@ -1,6 +1,7 @@
 import { DataError } from '../errors.js';
 import { bare, EMPTY, quoted, type Cell } from './cell.js';
-import { drfDatetime, pythonDatetime } from './datetime.js';
+import { djangoCountry } from './country.js';
+import { buildableDatetime, drfDatetime, pythonDatetime } from './datetime.js';
 import { pythonRstrip } from './python-text.js';
 import { dashedUuid } from './uuid.js';
 
@@ -33,12 +34,24 @@ export const boolean: Formatter = (value) => {
 };
 
 /** A DRF DateTimeField: ISO with T and Z; NULL becomes the empty string. */
-export const drfTimestamp: Formatter = (value) =>
-  value == null ? EMPTY : quoted(drfDatetime(asString(value)));
+export const drfTimestamp: Formatter = (value) => {
+  const text = datetimeText(value);
+  return text == null ? EMPTY : quoted(drfDatetime(text));
+};
 
-/** A Python `str(datetime)`: space and +00:00; NULL becomes the empty string. */
-export const pythonTimestamp: Formatter = (value) =>
-  value == null ? EMPTY : quoted(pythonDatetime(asString(value)));
+/** A Python `str(datetime)`: space and +00:00; NULL (or a date Python cannot hold) becomes the empty string. */
+export const pythonTimestamp: Formatter = (value) => {
+  const text = datetimeText(value);
+  return text == null ? EMPTY : quoted(pythonDatetime(text));
+};
+
+/** A DATETIME value's text, or null where the plugin's code gets None (NULL, or a date MySQLdb cannot build). */
+export function datetimeText(value: SourceValue): string | null {
+  return value == null ? null : buildableDatetime(asString(value));
+}
+
+/** A CountryField as the plugin writes it: django-countries' normalised code (see country.ts); NULL becomes the empty string. */
+export const country: Formatter = (value) => text(djangoCountry(value == null ? null : asString(value)));
 
 /** A DRF UUIDField: the dashed lowercase form, quoted. */
 export const uuidString: Formatter = (value) => {

@@ -11,11 +11,13 @@ import type { Sink } from '../sinks/types.js';
  * row) and ClickHouse for those of each key's newest row, and read in full only the rows
  * whose digits differ. Both sides are computed by MySQL, so no formatting has to agree.
  *
- * The digits also carry FORMAT_VERSION: rows are formatted by this tool's code, so when that
- * code changes what it writes, the version goes up and every row counts as changed once.
- * test/unit/format-version.test.ts fails when formatted output changes without it.
+ * The digits also carry the sink's format version: rows are formatted by this tool's code, so
+ * when that code changes what a sink writes, its version goes up and each of its rows counts as
+ * changed once. test/unit/format-version.test.ts fails when formatted output changes without it.
  */
-export const FORMAT_VERSION = 1;
+export function formatVersion(sink: Sink): number {
+  return sink.formatVersion ?? 1;
+}
 
 /** Result field with a row's fingerprint. */
 export const FINGERPRINT_FIELD = '__fp';
@@ -27,7 +29,7 @@ const DIGITS = 15;
 export function fingerprintSql(sink: Sink): string {
   const fields = Object.values(sink.source.fields);
   const lengths = fields.map((expression) => `IFNULL(LENGTH(${expression}), -1)`);
-  return `LEFT(MD5(CONCAT_WS(',', '${sink.name}:${FORMAT_VERSION}', ${[...lengths, ...fields].join(', ')})), ${DIGITS})`;
+  return `LEFT(MD5(CONCAT_WS(',', '${sink.name}:${formatVersion(sink)}', ${[...lengths, ...fields].join(', ')})), ${DIGITS})`;
 }
 
 /**

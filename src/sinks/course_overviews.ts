@@ -1,13 +1,27 @@
 import { pythonIsoDatetime } from '../format/datetime.js';
 import { pyFloat, pythonJson } from '../format/python-json.js';
-import { boolean, courseKey, drfTimestamp, lmsCourseKey, pythonTimestamp, text, type SourceValue } from '../format/values.js';
+import { boolean, courseKey, datetimeText, drfTimestamp, lmsCourseKey, pythonTimestamp, text, type SourceValue } from '../format/values.js';
 import type { SourceRow } from '../lms/database.js';
 import type { References } from '../lms/references.js';
 import { courseBlocks } from './course_blocks.js';
 import { defineSink } from './types.js';
 
 const nullableText = (value: SourceValue): string | null => (value == null ? null : String(value));
-const flag = (value: SourceValue): boolean => Number(value) !== 0;
+/**
+ * A BooleanField as Django's MySQL backend returns it: only 0 and 1 become booleans; any other
+ * tinyint stays the int it is (json.dumps then prints it), NULL stays None.
+ */
+const flag = (value: SourceValue): boolean | number | null => {
+  if (value == null) return null;
+  const number = Number(value);
+  return number === 0 || number === 1 ? number === 1 : number;
+};
+
+/** The announcement date as isoformat(), None where the plugin's code gets None (NULL, or a date MySQLdb cannot build). */
+function announcement(value: SourceValue): string | null {
+  const text = datetimeText(value);
+  return text == null ? null : pythonIsoDatetime(text);
+}
 
 /**
  * course_data_json (contract §3.1): keys in the plugin's order, Python json.dumps text. A NULL
@@ -16,7 +30,7 @@ const flag = (value: SourceValue): boolean => Number(value) !== 0;
 function courseData(row: SourceRow, { tagTree, objectTags }: References): string {
   return pythonJson({
     advertised_start: nullableText(row.advertised_start),
-    announcement: row.announcement == null ? null : pythonIsoDatetime(String(row.announcement)),
+    announcement: announcement(row.announcement),
     lowest_passing_grade: row.lowest_passing_grade == null ? null : pyFloat(Number(row.lowest_passing_grade)),
     invitation_only: flag(row.invitation_only),
     max_student_enrollments_allowed: row.max_student_enrollments_allowed == null ? null : Number(row.max_student_enrollments_allowed),

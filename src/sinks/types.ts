@@ -77,6 +77,11 @@ export interface Sink {
   /** Data columns in contract order; dump_id and time_last_dumped follow them. */
   readonly columns: readonly ColumnSpec[];
   readonly incremental: IncrementalRule;
+  /**
+   * Goes up (from 1) when what this sink writes for the same source fields changes, so that its
+   * rows already written count as changed once (pipeline/fingerprint.ts); other sinks keep theirs.
+   */
+  readonly formatVersion?: number;
   /** Reference data the computed columns read (loaded once per run). */
   readonly references?: readonly ReferenceName[];
   /** Objects written with each row, sharing its dump_id and time_last_dumped (course_blocks). */

@@ -1,4 +1,4 @@
-import { drfTimestamp, integer, text } from '../format/values.js';
+import { country, drfTimestamp, integer, text } from '../format/values.js';
 import { defineSink } from './types.js';
 
 const PROFILE_TEXT = [
@@ -7,6 +7,8 @@ const PROFILE_TEXT = [
 const PROFILE_DETAILS = [
   'gender', 'level_of_education', 'mailing_address', 'city', 'country', 'state', 'goals', 'bio',
 ] as const;
+/** The details written as stored; country goes through django-countries' normalisation. */
+const formatOf = (field: (typeof PROFILE_DETAILS)[number]) => (field === 'country' ? country : text);
 
 /** `auth_userprofile` + `auth_user` → event_sink.user_profile (contract §3.4). */
 export const userProfile = defineSink({
@@ -35,9 +37,11 @@ export const userProfile = defineSink({
     { name: 'email', source: 'email', format: text },
     ...PROFILE_TEXT.map((field) => ({ name: field, source: field, format: text })),
     { name: 'year_of_birth', source: 'year_of_birth', format: integer },
-    ...PROFILE_DETAILS.map((field) => ({ name: field, source: field, format: text })),
+    ...PROFILE_DETAILS.map((field) => ({ name: field, source: field, format: formatOf(field) })),
     { name: 'profile_image_uploaded_at', source: 'profile_image_uploaded_at', format: drfTimestamp },
     { name: 'phone_number', source: 'phone_number', format: text },
   ],
   incremental: { kind: 'changed-rows', targetKey: 'id' },
+  // 2: country normalised as django-countries does; dates Python cannot build written as None.
+  formatVersion: 2,
 });

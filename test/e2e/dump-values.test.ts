@@ -28,6 +28,12 @@ async function fillHostileValues(db: TestLms['db']): Promise<void> {
     [3, '', new Date(), 1, 'audit', 3], [4, `${course} `, new Date(), 1, 'audit', 4]]]);
   await fillCourses(db, 1);
   await db.query("UPDATE course_overviews_courseoverview SET id = CONCAT(id, '\\n')");
+  // Legacy values an old MySQL (no strict mode) let in: dates Python cannot build, and tinyints other than 0/1 in BooleanFields.
+  await db.query("UPDATE auth_userprofile SET country = ELT(id, 'us', 'Fr', '04', '40'), goals = ELT(id, '\\n\\n', 'a\\n\\nb', '\\r\\n\\r\\n', '\\n')");
+  await db.query("SET SESSION sql_mode = ''");
+  await db.query("UPDATE auth_userprofile SET profile_image_uploaded_at = IF(id = 2, '2020-00-10 10:00:00', '0000-00-00 00:00:00') WHERE id IN (2, 3)");
+  await db.query(`UPDATE course_overviews_courseoverview SET start = '0000-00-00 00:00:00', enrollment_end = '2021-02-29 00:00:00',
+    announcement = '2020-04-31 09:00:00', invitation_only = 2, enable_proctored_exams = -1, entrance_exam_enabled = 127`);
 }
 
 /** What the plugin writes for those values (hand-written from its code: CourseKeyField, uuid.UUID, str()). */
@@ -36,6 +42,15 @@ const EXPECTED = {
   externalIds: [UUID, UUID],
   courseKeys: ['course-v1:OrgX+C1+R1', 'course-v1:OrgX+C1+R1', 'None', 'course-v1:OrgX+C1+R1 '],
   overviewKey: courseKey(1),
+  /** MySQLdb's None for a date Python cannot build, written as the plugin writes None. */
+  profileImageDates: ['', ''],
+  /** django-countries' Country: upper-cased, ISO numeric codes turned into alpha-2. */
+  countries: ['US', 'FR', 'AF', 'AT'],
+  /** Text that is only newlines, or holds an empty line (the embedded engine's raw insert once cut its data there). */
+  goals: ['\n\n', 'a\n\nb', '\r\n\r\n', '\n'],
+  courseDates: { course_start: '', enrollment_end: '' },
+  /** Django's MySQL backend turns only 0 and 1 into booleans; json.dumps prints the other ints. */
+  courseData: /"announcement": null, .*"invitation_only": 2, .*"enable_proctored_exams": -1, "entrance_exam_enabled": 127, /,
 };
 
 const OBJECTS = ['user_profile', 'external_id', 'course_enrollment', 'course_overviews'];
@@ -48,12 +63,20 @@ async function assertPluginValues(read: Read, database: string): Promise<void> {
   assert.deepEqual(ids.map((row) => row.id), EXPECTED.externalIds);
   const keys = await read(`SELECT course_key FROM ${database}.course_enrollment ORDER BY id`);
   assert.deepEqual(keys.map((row) => row.course_key), EXPECTED.courseKeys);
-  const overviews = await read(`SELECT course_key FROM ${database}.course_overviews`);
+  const overviews = await read(`SELECT course_key, course_start, enrollment_end, course_data_json FROM ${database}.course_overviews`);
   assert.deepEqual(overviews.map((row) => row.course_key), [EXPECTED.overviewKey]);
+  assert.deepEqual({ course_start: overviews[0]?.course_start, enrollment_end: overviews[0]?.enrollment_end }, EXPECTED.courseDates);
+  assert.match(String(overviews[0]?.course_data_json), EXPECTED.courseData);
+  const images = await read(`SELECT profile_image_uploaded_at AS at FROM ${database}.user_profile WHERE id IN (2, 3) ORDER BY id`);
+  assert.deepEqual(images.map((row) => row.at), EXPECTED.profileImageDates);
+  const profiles = await read(`SELECT country, goals FROM ${database}.user_profile ORDER BY id`);
+  assert.deepEqual(profiles.map((row) => row.country), EXPECTED.countries);
+  assert.deepEqual(profiles.map((row) => row.goals), EXPECTED.goals);
 }
 
 // Found by running the plugin's serializers on hostile data: keys with a trailing newline,
-// UUIDs as urn:uuid:… or {…}, a NUL byte in a name. Both engines must take them as the plugin writes them.
+// UUIDs as urn:uuid:… or {…}, a NUL byte in a name, country codes in lower case or ISO numeric, zero and impossible dates, BooleanFields
+// holding 2, -1 or 127. Both engines must take them as the plugin writes them.
 describe('values the plugin normalises, on both engines', () => {
   let lms: TestLms;
   before(async () => { lms = await lmsWith(fillHostileValues); });

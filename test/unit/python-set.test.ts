@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pythonSetOrder } from '../../src/format/python-set.js';
+import { cpythonSetOrders } from '../support/python.js';
 
 // Expected lists are CPython 3.11's own `list(set(values))`, printed and pasted here.
 describe('list(set(ids)) in CPython iteration order', () => {
@@ -17,6 +18,16 @@ describe('list(set(ids)) in CPython iteration order', () => {
       [[123456, 7, 99, 1024, 65536, 5], [123456, 1024, 65536, 99, 5, 7]],
     ];
     for (const [values, expected] of cases) assert.deepEqual(pythonSetOrder(values), expected, JSON.stringify(values));
+  });
+
+  it('places negative ints as CPython does (hash(-1) == hash(-2) == -2, the hash taken as an unsigned word)', () => {
+    const sequences = [
+      [5, 16, -1, 24, -2], [5, 16, -2, 24, -1], [-1, -2], [-2, -1], [-3, -1, -9, 7, -17, 0],
+      Array.from({ length: 40 }, (_, index) => (index % 3 === 0 ? -index : index * 7) - 1),
+      [-(2 ** 40), 2 ** 40, -(2 ** 52), 3, -8, -16, -24],
+    ];
+    const expected = cpythonSetOrders(sequences);
+    sequences.forEach((values, index) => assert.deepEqual(pythonSetOrder(values), expected[index], JSON.stringify(values)));
   });
 
   it('drops repeats and survives the table growing several times', () => {
