@@ -53,12 +53,13 @@ async function mysqlOffset(sources: ClockSources): Promise<Offset> {
 }
 
 /**
- * ClickHouse's clock (now(), to the second: all a 18.16 server has; constant within a query)
+ * ClickHouse's clock (now(), to the second: all a 18.16 server has; the first row's is taken)
  * and the newest stamp of each written table up to `limit`, and above it, in one query. Only
  * stamps of the `str()` form count: they sort as times.
  */
 function clickHouseSql(database: string, tables: readonly string[], limit: string): string {
-  const now = 'toUnixTimestamp(now()) AS clickhouse_now';
+  // materialize(): 18.16 refuses a UNION ALL whose branches' now() constants differ (a query straddling a second).
+  const now = 'materialize(toUnixTimestamp(now())) AS clickhouse_now';
   if (tables.length === 0) return `SELECT ${now}`;
   return tables.map((table) => `SELECT ${now}, ${literal(table)} AS written_table, `
     + `maxIf(time_last_dumped, time_last_dumped <= ${literal(limit)}) AS followed, max(time_last_dumped) AS newest `
