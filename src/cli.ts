@@ -43,8 +43,10 @@ Exit codes:
   ${EXIT_CODES.success}    success
   ${EXIT_CODES.runtime}    runtime failure (dump: the message names the --start-pk to resume from; retire: rows remain;
        superset check: a dashboard cannot be embedded)
-  ${EXIT_CODES.usage}    usage or configuration error; nothing was written
+  ${EXIT_CODES.usage}    usage or configuration error; nothing was written (dump: an object whose LMS table or column
+       is missing was left out, the others were dumped)
   ${EXIT_CODES.stale}    schema status: the schema drifts; status --fail-on-stale: ClickHouse is behind the LMS
+  ${EXIT_CODES.rowsLeftOut}   dump: everything was written but the rows no rule can write, each named (left_out in the JSON)
   ${EXIT_CODES.locked}   another run holds the lock (a dump of the same object); nothing was written
   ${EXIT_CODES.interrupted}  interrupted by SIGINT/SIGTERM after the current batch finished (a second signal: the write under way)`;
 

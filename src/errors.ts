@@ -5,6 +5,8 @@ export const EXIT_CODES = Object.freeze({
   usage: 2,
   stale: 3,
   /** EX_TEMPFAIL: another run holds the lock; try again later. */
+  /** EX_DATAERR: every row landed but some the plugin's own code could not write either (named). */
+  rowsLeftOut: 65,
   locked: 75,
   interrupted: 130,
 } as const);
@@ -35,6 +37,13 @@ export class RuntimeFailure extends AspectsError {
 
 /** A source row that cannot be written in the contract's format (e.g. a malformed UUID). */
 export class DataError extends RuntimeFailure {}
+
+/** The run wrote everything but the rows no rule can write (where the plugin's code would fail too), each named: exit 65. */
+export class RowsLeftOut extends AspectsError {
+  constructor(message: string) {
+    super(message, EXIT_CODES.rowsLeftOut);
+  }
+}
 
 /** The checked state is not what it should be (schema drift, stale data): exit 3. */
 export class Drift extends AspectsError {

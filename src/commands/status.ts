@@ -40,6 +40,17 @@ function retiredNotices(objects: readonly ObjectStatus[]): string[] {
     + ' still in ClickHouse: run aspects retire --pending');
 }
 
+/** What dashboards will miss: keys without the row dashboards join them to (a profile without an external id). */
+function hiddenNotices(objects: readonly ObjectStatus[], sinks: readonly Sink[]): string[] {
+  return objects.flatMap((each) => {
+    const joined = sinks.find((sink) => sink.name === each.object)?.shownWith;
+    const hidden = each.hidden_from_dashboards ?? 0;
+    if (!joined || hidden === 0) return [];
+    const [has, them] = hidden === 1 ? ['has', 'it'] : ['have', 'them'];
+    return [`${each.object}: ${counted(hidden, 'key')} in ClickHouse ${has} no ${joined.table} row with the same ${joined.column}: dashboards join the two and do not show ${them}`];
+  });
+}
+
 /** Every object's status, the retired learners read once for all of them. */
 async function readStatus(db: LmsDatabase, target: ClickHouseTarget, database: string, sinks: readonly Sink[]): Promise<ObjectStatus[]> {
   const retired = await retiredLearners(db, sinks);
@@ -66,7 +77,8 @@ async function statusAction(flags: StatusFlags, context: CommandContext): Promis
     await target.close().catch(() => undefined);
   }
   const retiredLeft = retiredNotices(objects);
-  for (const line of [...skipped.map((each) => `not checking ${each.object}: ${each.reason}`), ...notes, ...retiredLeft]) writeLine(context.streams.stderr, line);
+  const notices = [...skipped.map((each) => `not checking ${each.object}: ${each.reason}`), ...notes, ...retiredLeft, ...hiddenNotices(objects, sinks)];
+  for (const line of notices) writeLine(context.streams.stderr, line);
   const stale = objects.filter((each) => each.stale);
   const document = { command: 'status', stale: stale.length > 0, retire_pending: retiredLeft.length > 0, objects, skipped };
   writeLine(context.streams.stdout, flags.json ? JSON.stringify(document) : statusTable(objects));

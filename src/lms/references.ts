@@ -16,6 +16,15 @@ const LOADERS: { readonly [Name in ReferenceName]: (db: LmsDatabase) => Promise<
   objectTags: loadObjectTags,
 };
 
+/** The LMS tables (and columns) each reference reads, for the check before a run (source-tables.ts). */
+export const REFERENCE_TABLES: { readonly [Name in ReferenceName]: Readonly<Record<string, readonly string[]>> } = {
+  tagTree: { oel_tagging_tag: ['id', 'parent_id', 'value'] },
+  objectTags: {
+    oel_tagging_objecttag: ['id', 'object_id', 'tag_id', 'taxonomy_id', '_export_id', '_value'],
+    oel_tagging_taxonomy: ['id', 'name', 'enabled'], oel_tagging_tag: ['id', 'parent_id', 'value'],
+  },
+};
+
 /** References backed by `loaded`; reading one that was not loaded is a programming error. */
 function referencesFrom(loaded: ReadonlyMap<ReferenceName, unknown>): References {
   return new Proxy({} as References, {

@@ -12,9 +12,10 @@ function objectLine(summary: ObjectSummary, dryRun: boolean): string {
   const written = dryRun ? `would write ${summary.rows_to_write ?? 0}${childRows(summary.child_rows_to_write)}`
     : `wrote ${summary.rows_written}${childRows(summary.child_rows_written)}`;
   const unchanged = summary.rows_unchanged ? `, ${summary.rows_unchanged} unchanged` : '';
+  const leftOut = summary.rows_left_out ? `, ${summary.rows_left_out} left out` : '';
   const last = summary.last_pk === null ? '' : `, last pk ${summary.last_pk}`;
   return `${summary.object}: ${summary.status}, read ${summary.rows_read}, ${written}`
-    + `${unchanged} in ${counted(summary.batches, 'batch', 'batches')}, ${summary.seconds.toFixed(1)}s${last}`;
+    + `${unchanged}${leftOut} in ${counted(summary.batches, 'batch', 'batches')}, ${summary.seconds.toFixed(1)}s${last}`;
 }
 
 /** The human summary printed on stdout at the end of a dump. */

@@ -2,19 +2,21 @@ import { connectClickHouse, openClickHouse } from '../clickhouse/open.js';
 import { literal } from '../clickhouse/sql.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
 import type { Settings } from '../config/settings.js';
-import { Interrupted, RuntimeFailure, UsageError, messageOf, type AspectsError } from '../errors.js';
+import { Interrupted, RowsLeftOut, RuntimeFailure, UsageError, messageOf, type AspectsError } from '../errors.js';
 import { connectLmsDatabase, type LmsDatabase, type LmsReader } from '../lms/database.js';
 import { lockName, lockScope, thisProcess } from '../lms/locks.js';
+import { missingSources } from '../lms/source-tables.js';
 import type { Reporter } from '../output/reporter.js';
 import { ExactlyOnceWriter } from './exactly-once.js';
 import { filterFor } from './filters.js';
 import { insertColumns, withStampColumns } from './shape.js';
 import type { ObjectPlan } from './plan.js';
-import { learningSequencesSource } from '../structure/learning-sequences.js';
+import { LEARNING_SEQUENCES_TABLES, learningSequencesSource } from '../structure/learning-sequences.js';
 import type { StructureSource } from '../structure/types.js';
 import type { DumpRequest } from './request.js';
 import type { ConnectRetry, RetryListener } from './retry.js';
 import { setUpClock } from './read-clocks.js';
+import { leftOutError } from './left-out.js';
 import { runDump } from './run-dump.js';
 import { budgetWaits, defusedLines, defuseEarlierRuns } from './staging.js';
 import { dryRunSummary, type DumpSummary, type ObjectSummary } from './summary.js';
@@ -87,17 +89,32 @@ async function clearEarlierRuns(target: ClickHouseTarget, database: string, plan
   for (const line of defusedLines(outcomes)) reporter.notice(line);
 }
 
+/**
+ * The plan without the objects whose LMS tables or columns are missing (each skipped with why, the
+ * others run), and the usage error (exit 2) that names them once the others are done.
+ */
+async function withSources(lms: LmsDatabase, plan: ObjectPlan, settings: Settings, reporter: Reporter): Promise<{ runnable: ObjectPlan; missing?: UsageError }> {
+  const missing = await missingSources(lms, plan.sinks, settings.modulestore ? {} : LEARNING_SEQUENCES_TABLES);
+  if (missing.size === 0) return { runnable: plan };
+  const skipped = [...missing].map(([object, reason]) => ({ object, reason }));
+  for (const { object, reason } of skipped) reporter.notice(`skipping ${object}: ${reason}`);
+  const runnable = { ...plan, sinks: plan.sinks.filter((sink) => !missing.has(sink.name)), skipped: [...plan.skipped, ...skipped] };
+  return { runnable, missing: new UsageError(skipped.map(({ object, reason }) => `${object} not dumped: ${reason}`).join('; ')) };
+}
+
 /** The run's summary from the objects' results. */
 function dumpSummary(request: DumpRequest, plan: ObjectPlan, result: { objects: ObjectSummary[]; error?: AspectsError }): DumpSummary {
-  const status = result.error === undefined ? 'success' : result.error instanceof Interrupted ? 'interrupted' : 'failed';
+  const { error } = result;
+  const status = error === undefined ? 'success' : error instanceof Interrupted ? 'interrupted' : error instanceof RowsLeftOut ? 'incomplete' : 'failed';
   const objects = request.dryRun ? result.objects.map(dryRunSummary) : result.objects;
   return { command: 'dump', dry_run: request.dryRun, force: request.force, status, objects, skipped: [...plan.skipped] };
 }
 
 /** Opens both connections, checks them, dumps every planned object and closes everything. */
 export async function executeDump(
-  settings: Settings, plan: ObjectPlan, request: DumpRequest, reporter: Reporter, stop: StopSignals,
+  settings: Settings, planned: ObjectPlan, request: DumpRequest, reporter: Reporter, stop: StopSignals,
 ): Promise<{ summary: DumpSummary; error?: AspectsError }> {
+  let plan = planned;
   const mysql = settings.mysql;
   if (!mysql) throw new UsageError('no LMS database configured: pass --mysql-url or set ASPECTS_MYSQL_URL');
   const targets = plan.sinks.map((sink) => ({ sink, filter: filterFor(sink, request.filter) }));
@@ -116,6 +133,8 @@ export async function executeDump(
     if (clickhouse.routing) reporter.notice(clickhouse.routing);
     if (!offline) await checkTables(clickhouse, database, plan, !request.dryRun);
     lms = await connectLmsDatabase(mysql, retry);
+    const { runnable, missing } = await withSources(lms, plan, settings, reporter);
+    plan = runnable;
     const notice = (text: string) => reporter.notice(text);
     guard = await takeLocks({ location: mysql, lms, retry: request.retry, onRetry, notice }, settings, plan, request, stop);
     structures = plan.sinks.some((sink) => sink.children?.length) ? await openStructureSource(lms, settings) : undefined;
@@ -124,11 +143,12 @@ export async function executeDump(
     // Stamps follow what the tables hold once earlier runs can no longer add to it.
     const tables = request.dryRun ? [] : [...writtenTables(plan).keys()];
     await setUpClock({ lms, clickhouse: offline ? undefined : clickhouse, database, tables, retry, notice });
-    const result = await runDump(targets, request, {
+    const result = await runDump(targets.filter(({ sink }) => plan.sinks.includes(sink)), request, {
       lms, clickhouse, writer, database, reporter, signal: stop.graceful, hardStop: stop.hard, structures, guard,
     });
-    const summary = dumpSummary(request, plan, result);
-    return result.error ? { summary, error: result.error } : { summary };
+    const error = result.error ?? missing ?? leftOutError(result.objects);
+    const summary = dumpSummary(request, plan, { objects: result.objects, error });
+    return error ? { summary, error } : { summary };
   } finally {
     await guard?.release();
     await structures?.close().catch(() => undefined);

@@ -1,4 +1,4 @@
-import { DataError, messageOf } from '../errors.js';
+import { messageOf } from '../errors.js';
 import type { SourceRow } from '../lms/database.js';
 import { KEY_FIELD, keysQuery, pageQuery, type Key, type PageBounds, type Query, type RowFilter, type SelectFields } from '../lms/keyset.js';
 import type { Sink } from '../sinks/types.js';
@@ -6,7 +6,7 @@ import type { ComparedPage, Fingerprinted } from './compare.js';
 import type { Decision } from './decision.js';
 import { FINGERPRINT_FIELD } from './fingerprint.js';
 import type { Incremental } from './incremental.js';
-import type { PageRow } from './shape.js';
+import { UnwritableRow, type PageRow } from './shape.js';
 import type { Lane } from './lanes.js';
 import type { Unit } from './units.js';
 
@@ -54,47 +54,81 @@ export interface PageReader {
   read(query: Query, each: (row: SourceRow) => void, restart: () => void): Promise<void>;
   /** Shapes a source row of a full read. */
   shape(row: SourceRow): PageRow;
+  /** Takes note of a row no rule can write: it is left out, everything else goes on. */
+  leftOut(row: UnwritableRow): void;
   /** Runs a ClickHouse lookup with the run's retries. */
   lookUp<T>(operation: () => Promise<T>): Promise<T>;
   /** Waits --sleep-time before a read of `lane` (not before its first); false when no more pages are to be read (--limit reached). */
   pace(lane: Lane): Promise<boolean>;
 }
 
-/** The rows of a full read, shaped as they arrive (a retried read starts over). */
+/** `make(row)`, or, for a row no rule can write, a note of it and nothing. */
+function unlessUnwritable<T>(reader: PageReader, make: () => T): T[] {
+  try {
+    return [make()];
+  } catch (error) {
+    if (!(error instanceof UnwritableRow)) throw error;
+    reader.leftOut(error);
+    return [];
+  }
+}
+
+/** A source row's MySQL key. */
+function keyOf(sink: Sink, row: SourceRow): Key {
+  return sink.source.keyType === 'integer' ? Number(row[KEY_FIELD]) : String(row[KEY_FIELD]);
+}
+
+/** What a read gave: the rows made of it, and how many rows it read up to which key (rows left out included, so paging goes on past them). */
+interface ReadRows<T> {
+  readonly made: T[];
+  readonly read: number;
+  readonly lastKey: Key | undefined;
+}
+
+/** Reads a query's rows, making each as it arrives (a retried read starts over); rows no rule can write are left out. */
+async function readMade<T>(reader: PageReader, query: Query, make: (row: SourceRow) => T): Promise<ReadRows<T>> {
+  let result: { made: T[]; read: number; lastKey: Key | undefined } = { made: [], read: 0, lastKey: undefined };
+  await reader.read(query, (row) => {
+    result.made.push(...unlessUnwritable(reader, () => make(row)));
+    result.read += 1;
+    result.lastKey = keyOf(reader.sink, row);
+  }, () => { result = { made: [], read: 0, lastKey: undefined }; });
+  return result;
+}
+
+/** The rows of a full read, shaped as they arrive; rows no rule can write are left out. */
 async function fullRows(reader: PageReader, query: Query): Promise<PageRow[]> {
-  let rows: PageRow[] = [];
-  await reader.read(query, (row) => rows.push(reader.shape(row)), () => { rows = []; });
-  return rows;
+  return (await readMade(reader, query, (row) => reader.shape(row))).made;
 }
 
 /** Full rows: every row read, shaped and decided. */
 async function fullPage(reader: PageReader, bounds: PageBounds): Promise<DecidedPage | undefined> {
   const { sink, filter, pageSize, fields } = reader;
-  const rows = await fullRows(reader, pageQuery(sink.source, filter, bounds, pageSize, fields));
-  if (rows.length === 0) return undefined;
-  const decisions = await reader.lookUp(() => reader.incremental.decide(rows));
+  const { made: rows, read, lastKey } = await readMade(reader, pageQuery(sink.source, filter, bounds, pageSize, fields), (row) => reader.shape(row));
+  if (lastKey === undefined) return undefined;
+  const decisions = rows.length > 0 ? await reader.lookUp(() => reader.incremental.decide(rows)) : [];
   const decided = rows.map((row, index) => ({ key: row.key, decision: decisions[index] as Decision }));
-  return { read: rows.length, decided, rows: rows.filter((_, index) => decisions[index]?.dump), lastKey: (rows[rows.length - 1] as PageRow).key };
+  return { read, decided, rows: rows.filter((_, index) => decisions[index]?.dump), lastKey };
 }
 
 /** A probe row's key, ClickHouse key (formatted as the column is) and fingerprint. */
 function probed(sink: Sink, row: SourceRow): Fingerprinted & { readonly key: Key } {
-  const key = sink.source.keyType === 'integer' ? Number(row[KEY_FIELD]) : String(row[KEY_FIELD]);
+  const key = keyOf(sink, row);
   const column = sink.columns.find((each) => each.name === sink.incremental.targetKey);
   try {
     const keyText = column && typeof column.source === 'string' ? column.format(row[column.source]).text : String(key);
     return { key, keyText, fingerprint: String(row[FINGERPRINT_FIELD]) };
   } catch (error) {
-    throw new DataError(`${sink.name} pk ${key}, column ${column?.name}: ${messageOf(error)}`);
+    throw new UnwritableRow(sink.name, key, column?.name ?? sink.incremental.targetKey, messageOf(error));
   }
 }
 
 /** Fingerprints first; only the rows whose fingerprint differs are read in full. */
 async function probePage(reader: PageReader, probe: Probe, bounds: PageBounds): Promise<DecidedPage | undefined> {
   const { sink, filter, pageSize } = reader;
-  let keys: (Fingerprinted & { readonly key: Key })[] = [];
-  await reader.read(pageQuery(sink.source, filter, bounds, pageSize, probe.fields), (row) => keys.push(probed(sink, row)), () => { keys = []; });
-  if (keys.length === 0) return undefined;
+  const { made: keys, read, lastKey } = await readMade(reader, pageQuery(sink.source, filter, bounds, pageSize, probe.fields), (row) => probed(sink, row));
+  if (lastKey === undefined) return undefined;
+  if (keys.length === 0) return { read, decided: [], rows: [], lastKey };
   const range = probe.ranged ? { keyRange: [(keys[0] as { key: Key }).key, (keys[keys.length - 1] as { key: Key }).key] as const } : {};
   const decisions = await reader.lookUp(() => probe.decide({ rows: keys, ...range }));
   const wanted = keys.filter((_, index) => decisions[index]?.dump).map((row) => row.key);
@@ -103,7 +137,7 @@ async function probePage(reader: PageReader, probe: Probe, bounds: PageBounds): 
   // A row deleted between the two reads has nothing to write and no decision.
   const decided = keys.map((row, index) => ({ key: row.key, decision: decisions[index] as Decision }))
     .filter((entry) => !entry.decision.dump || present.has(entry.key));
-  return { read: keys.length, decided, rows, lastKey: (keys[keys.length - 1] as { key: Key }).key };
+  return { read, decided, rows, lastKey };
 }
 
 /** The pages of one unit, read and decided one after the other (paced). */

@@ -25,6 +25,7 @@ import type { DumpRequest } from './request.js';
 import { TableReplaced, landedLine, resumeHint, tableGone } from './resume.js';
 import { withRetry } from './retry.js';
 import { pageRowMaker } from './shape.js';
+import { noteLeftOut } from './left-out.js';
 import { emptyObjectSummary, type ObjectSummary } from './summary.js';
 import { witness, type TableWitness, type WrittenRow } from './table-witness.js';
 import { unitGrid, unitsOf, type Unit, type UnitGrid } from './units.js';
@@ -191,6 +192,7 @@ class ObjectDump {
       read: (query, each, restart) => this.readRows(query, each, restart),
       lookUp: (operation) => this.callClickHouse(operation),
       pace: (lane) => this.pace(lane),
+      leftOut: (row) => noteLeftOut(this.summary, row, (line) => reporter.notice(line)),
     };
     const destination = this.destinationFor(reader, references, progress, retirements);
     this.destination = destination;

@@ -19,13 +19,20 @@ export interface ShapedRow {
   readonly fingerprint: string;
 }
 
+/** A source row no rule can write (the plugin's own code would fail on it too): its object, key, column and why. */
+export class UnwritableRow extends DataError {
+  constructor(readonly object: string, readonly key: Key, readonly column: string, readonly reason: string) {
+    super(`${object} pk ${key}, column ${column}: ${reason}`);
+  }
+}
+
 function shapeCells(sink: Sink, row: SourceRow, references: References, key: Key): Cell[] {
   return sink.columns.map((column) => {
     try {
       const value = typeof column.source === 'string' ? row[column.source] : column.source(row, references);
       return column.format(value);
     } catch (error) {
-      throw new DataError(`${sink.name} pk ${key}, column ${column.name}: ${messageOf(error)}`);
+      throw new UnwritableRow(sink.name, key, column.name, messageOf(error));
     }
   });
 }

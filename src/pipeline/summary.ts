@@ -31,6 +31,9 @@ export interface ObjectSummary {
   /** With --ids: keys asked for (less --skip-ids), and how many of them the LMS has. */
   keys_requested?: number;
   keys_found?: number;
+  /** Rows no rule can write, left out (pipeline/left-out.ts), and the first of them named. */
+  rows_left_out?: number;
+  left_out?: { key: Key; column: string; reason: string }[];
   /** One-line reason when status is failed or interrupted. */
   error?: string;
   /** The batch that could not be completed, and how much of it is in ClickHouse. */
@@ -63,7 +66,8 @@ export interface DumpSummary {
   command: 'dump';
   dry_run: boolean;
   force: boolean;
-  status: 'success' | 'failed' | 'interrupted';
+  /** incomplete: everything was written but the rows no rule can write (objects' left_out). */
+  status: 'success' | 'incomplete' | 'failed' | 'interrupted';
   objects: ObjectSummary[];
   /** Objects skipped before starting (PII disabled, switched off), with the reason. */
   skipped: { object: string; reason: string }[];

@@ -82,6 +82,11 @@ export interface Sink {
    * rows already written count as changed once (pipeline/fingerprint.ts); other sinks keep theirs.
    */
   readonly formatVersion?: number;
+  /**
+   * Dashboards show a row of this object only with a row of `table` holding the same `column`
+   * (Aspects' user_pii dictionary joins user_profile to external_id on user_id): status counts the others.
+   */
+  readonly shownWith?: { readonly table: string; readonly column: string };
   /** Reference data the computed columns read (loaded once per run). */
   readonly references?: readonly ReferenceName[];
   /** Objects written with each row, sharing its dump_id and time_last_dumped (course_blocks). */

@@ -44,4 +44,5 @@ export const userProfile = defineSink({
   incremental: { kind: 'changed-rows', targetKey: 'id' },
   // 2: country normalised as django-countries does; dates Python cannot build written as None.
   formatVersion: 2,
+  shownWith: { table: 'external_id', column: 'user_id' },
 });

@@ -29,6 +29,8 @@ export interface ObjectStatus {
   /** The newest time_last_dumped in the table, or null. */
   newest_dump: string | null;
   stale: boolean;
+  /** Keys in ClickHouse that dashboards do not show, lacking the row they are joined to (objects with shownWith). */
+  hidden_from_dashboards?: number;
 }
 
 /** One MySQL key of an object: when it last changed (courses) and whose it is (objects with a userColumn). */
@@ -140,7 +142,7 @@ function statusOf(sink: Sink, mysql: KeyCounts, stored: StoredKeys | null, newes
 }
 
 /**
- * The state of one object, in a constant number of queries (MySQL 1, ClickHouse up to 4). Keys of
+ * The state of one object, in a constant number of queries (MySQL 1, ClickHouse up to 6). Keys of
  * `retired` learners are left out of missing and re-dump, as the dump leaves them out.
  */
 export async function objectStatus(
@@ -153,5 +155,17 @@ export async function objectStatus(
   const stored = await storedKeys(target, database, sink, retired);
   counts.missing = [...written.keys()].filter((each) => !stored.keys.has(each)).length;
   counts.toRedump = await coursesToRedump(target, database, sink, written);
-  return statusOf(sink, counts, stored, await newestDump(target, database, sink));
+  const status = statusOf(sink, counts, stored, await newestDump(target, database, sink));
+  const hidden = await hiddenFromDashboards(target, database, sink);
+  return hidden === undefined ? status : { ...status, hidden_from_dashboards: hidden };
+}
+
+/** Keys of the object in ClickHouse without a row of the table dashboards join it to; undefined when it has none or that table is missing. */
+async function hiddenFromDashboards(target: ClickHouseTarget, database: string, sink: Sink): Promise<number | undefined> {
+  const joined = sink.shownWith;
+  if (!joined || !(await tableExists(target, database, joined.table))) return undefined;
+  const column = quoteIdentifier(joined.column);
+  const [row] = await target.query(`SELECT uniqExact(${quoteIdentifier(sink.incremental.targetKey)}) AS n FROM ${qualifiedTable(database, sink.table)}`
+    + ` WHERE ${column} NOT IN (SELECT ${column} FROM ${qualifiedTable(database, joined.table)})`);
+  return Number(row?.n ?? 0);
 }

@@ -14,6 +14,14 @@ const SEQUENCES = `SELECT lc.context_key, sec.usage_key AS section_key, ls.usage
   JOIN learning_sequences_learningcontext lc ON lc.id = css.course_context_id
   WHERE lc.context_key IN (?) ORDER BY lc.context_key, css.ordering`;
 
+/** The tables and columns the outlines are read from, for the check before a run (lms/source-tables.ts). */
+export const LEARNING_SEQUENCES_TABLES: Readonly<Record<string, readonly string[]>> = {
+  learning_sequences_learningcontext: ['id', 'context_key', 'title'],
+  learning_sequences_coursesection: ['id', 'course_context_id', 'usage_key', 'title', 'ordering'],
+  learning_sequences_coursesectionsequence: ['section_id', 'sequence_id', 'course_context_id', 'ordering'],
+  learning_sequences_learningsequence: ['id', 'usage_key', 'title'],
+};
+
 /** One block of an outline: a title for its display name, children as they are added. */
 function outlineBlock(type: string, id: string, title: string | null): StructureBlock & { children: Pair[] } {
   return { type, id, fields: { display_name: title }, defaults: {}, children: [] };

@@ -4,7 +4,7 @@ import { clickHouseSql, createTestEventSink, type TestEventSink } from '../suppo
 import { runAspects } from '../support/cli.js';
 import type { TestLms } from '../support/env.js';
 import { assertSameRows, expectedRows } from '../support/expected.js';
-import { cliEnv, filledLms, jsonSummary, onLmsAndSink } from '../support/scenario.js';
+import { cliEnv, filledLms, jsonSummary, onLmsAndSink, scalar } from '../support/scenario.js';
 
 /** The newest row per key, the way dbt reads the table. */
 function latestRows(sink: TestEventSink, table: string, key: string) {
@@ -61,23 +61,30 @@ describe('incremental dumps write only what changed', () => {
   });
 });
 
-describe('failures stop with the exact point to resume from', () => {
+describe('failures stop with the exact point to resume from; a row no rule can write stops nothing', () => {
   let lms: TestLms;
   before(async () => { lms = await filledLms({ users: 300 }); });
   after(async () => { await lms.drop(); });
 
-  it('a malformed source value fails its batch, earlier batches stay, --start-pk resumes', async () => {
+  it('a value no rule can write leaves out its row alone (exit 65, named), everything else lands; once corrected, a plain rerun writes it', async () => {
     const sink = await createTestEventSink();
     try {
       await lms.db.query("UPDATE external_user_ids_externalid SET external_user_id = 'not-a-uuid-at-all-but-32-chars!!' WHERE id = 250");
       const env = cliEnv(lms, sink);
-      const failed = await runAspects(['dump', '--object', 'external_id', '--batch-size', '100', '--sleep-time', '0'], env);
-      assert.equal(failed.code, 1);
-      assert.match(failed.stderr, /external_id failed: external_id pk 250, column external_user_id: not a valid UUID.*complete up to pk 200; resume with the same options and --object external_id --start-pk 200/);
-      assert.equal(await sink.count('external_id'), 200);
+      const first = await runAspects(['dump', '--object', 'external_id', '--batch-size', '100', '--sleep-time', '0', '--json'], env);
+      assert.equal(first.code, 65, first.stderr);
+      assert.match(first.stderr, /external_id: pk 250 left out, column external_user_id: not a valid UUID.*; no rule writes it \(the plugin's code fails on it too\)/);
+      assert.match(first.stderr, /aspects: everything else was written, but 1 of external_id \(first: pk 250, column external_user_id\) left out: no rule can write them .*each run reads them again until they are corrected in the LMS$/m);
+      const total = await scalar(lms, 'SELECT COUNT(*) FROM external_user_ids_externalid');
+      const summary = jsonSummary(first) as unknown as { status: string; objects: { rows_written: number; rows_left_out: number; left_out: { key: number; column: string }[] }[] };
+      assert.equal(summary.status, 'incomplete');
+      assert.deepEqual([summary.objects[0]?.rows_written, summary.objects[0]?.rows_left_out, summary.objects[0]?.left_out.map((each) => [each.key, each.column])],
+        [total - 1, 1, [[250, 'external_user_id']]]);
+      assert.equal(await sink.count('external_id'), total - 1);
       await lms.db.query("UPDATE external_user_ids_externalid SET external_user_id = REPLACE(UUID(), '-', '') WHERE id = 250");
-      const resumed = await runAspects(['dump', '--object', 'external_id', '--batch-size', '100', '--sleep-time', '0', '--start-pk', '200'], env);
-      assert.equal(resumed.code, 0, resumed.stderr);
+      const rerun = await runAspects(['dump', '--object', 'external_id', '--batch-size', '100', '--sleep-time', '0', '--json'], env);
+      assert.equal(rerun.code, 0, rerun.stderr);
+      assert.equal(jsonSummary(rerun).objects[0]?.rows_written, 1);
       assertSameRows(await sink.rows(`SELECT * FROM ${sink.database}.external_id`), await expectedRows(lms.db, 'external_id'), 'external_user_id');
     } finally {
       await sink.drop();

@@ -110,3 +110,28 @@ describe('aspects status with learners the LMS retired, whose scrubbed profiles 
     assert.match(table.stdout, new RegExp(`^user_profile\\s+${USERS}\\s+${USERS - 5}\\s+1\\s+4\\s+0\\s`, 'm'));
   });
 });
+
+// Aspects' user_pii dictionary joins user_profile to external_id on user_id: a profile without
+// an external id row is in ClickHouse but on no dashboard.
+describe('aspects status says which profiles dashboards will not show', () => {
+  let lms: TestLms;
+  let sink: TestEventSink;
+  onLmsAndSink({ users: 30, seed: 12 }, (made) => { ({ lms, sink } = made); });
+  const aspects = (...args: string[]) => runAspects(args, cliEnv(lms, sink));
+  const hidden = async (): Promise<{ count: unknown; stderr: string }> => {
+    const result = await aspects('status', '--object', 'user_profile', '--json');
+    assert.equal(result.code, 0, result.stderr);
+    return { count: objectOf(statusDocument(result.stdout), 'user_profile').hidden_from_dashboards, stderr: result.stderr };
+  };
+
+  it('counts profiles in ClickHouse without an external_id row of their user, and names them on stderr', async () => {
+    assert.equal((await aspects('dump', '--object', 'user_profile', '--object', 'external_id', '--sleep-time', '0')).code, 0);
+    const withoutId = await scalar(lms, 'SELECT COUNT(*) FROM auth_userprofile WHERE user_id NOT IN (SELECT user_id FROM external_user_ids_externalid)');
+    assert.equal((await hidden()).count, withoutId);
+    const [first, second] = (await sink.rows(`SELECT DISTINCT user_id FROM ${sink.database}.external_id ORDER BY user_id LIMIT 2`)).map((row) => Number(row.user_id));
+    await deleteAndWait(sink, 'external_id', `user_id IN (${first}, ${second})`);
+    const after = await hidden();
+    assert.equal(after.count, withoutId + 2);
+    assert.match(after.stderr, new RegExp(`user_profile: ${withoutId + 2} keys in ClickHouse have no external_id row with the same user_id: dashboards join the two and do not show them`));
+  });
+});
