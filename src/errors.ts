@@ -4,9 +4,9 @@ export const EXIT_CODES = Object.freeze({
   runtime: 1,
   usage: 2,
   stale: 3,
-  /** EX_TEMPFAIL: another run holds the lock; try again later. */
   /** EX_DATAERR: every row landed but some the plugin's own code could not write either (named). */
   rowsLeftOut: 65,
+  /** EX_TEMPFAIL: another run holds the lock; try again later. */
   locked: 75,
   interrupted: 130,
 } as const);

@@ -1,4 +1,4 @@
-import { pythonDatetime } from '../format/datetime.js';
+import { buildableDatetime, pythonDatetime } from '../format/datetime.js';
 import { parseTimestampMicros } from '../format/timestamps.js';
 import { madeAhead } from './clock.js';
 import { stampText } from './stamp.js';
@@ -32,17 +32,19 @@ export const UNCHANGED_ROW = decision(false, 'unchanged since the last dump');
  * or an offset: dump when never dumped, or when `modified` (MySQL, UTC) is later than the newest
  * time_last_dumped ClickHouse holds. Equal times mean no dump. Given the reference clock's time
  * (`nowMicros`, clock.ts), a last dump made by a clock running ahead of it is no measure of when
- * the course was dumped, so the course is dumped again.
+ * the course was dumped, so the course is dumped again. A `modified` Python cannot build (a zero
+ * date) is None to the plugin: "No last modified date", as for NULL.
  */
 export function decideByModified(noun: string, modified: string | null, lastDumped: string | undefined, nowMicros?: number): Decision {
   if (lastDumped === undefined || lastDumped.trim() === '') return decision(true, `${noun} is not present in ClickHouse`);
-  if (modified === null) return decision(false, `No last modified date in ${noun}`);
-  const published = pythonDatetime(modified);
+  const buildable = modified === null ? null : buildableDatetime(modified);
+  if (buildable === null) return decision(false, `No last modified date in ${noun}`);
+  const published = pythonDatetime(buildable);
   const lastMicros = parseTimestampMicros(lastDumped);
   if (lastMicros === undefined) {
     return decision(true, 'Last dump time in ClickHouse is unreadable', `Last dump time in ClickHouse is unreadable: ${JSON.stringify(lastDumped)}`);
   }
-  if (lastMicros < (parseTimestampMicros(modified) as number)) {
+  if (lastMicros < (parseTimestampMicros(buildable) as number)) {
     const reason = `${noun} has been published since last dump time`;
     return decision(true, reason, `${reason} - last dumped ${lastDumped} < last published ${published}`);
   }

@@ -11,11 +11,13 @@ import { ExactlyOnceWriter } from './exactly-once.js';
 import { filterFor } from './filters.js';
 import { insertColumns, withStampColumns } from './shape.js';
 import type { ObjectPlan } from './plan.js';
+import type { Sink } from '../sinks/types.js';
 import { LEARNING_SEQUENCES_TABLES, learningSequencesSource } from '../structure/learning-sequences.js';
 import type { StructureSource } from '../structure/types.js';
 import type { DumpRequest } from './request.js';
 import type { ConnectRetry, RetryListener } from './retry.js';
 import { setUpClock } from './read-clocks.js';
+import { combinedFailure } from './failures.js';
 import { leftOutError } from './left-out.js';
 import { runDump } from './run-dump.js';
 import { budgetWaits, defusedLines, defuseEarlierRuns } from './staging.js';
@@ -28,33 +30,42 @@ export interface StopSignals {
   readonly hard: AbortSignal;
 }
 
-/** Every table the plan writes (the objects', and their nested objects' such as course_blocks), with the columns it writes. */
-function writtenTables(plan: ObjectPlan): Map<string, readonly string[]> {
-  const tables = new Map<string, readonly string[]>();
-  for (const sink of plan.sinks) {
-    tables.set(sink.table, insertColumns(sink));
-    for (const child of sink.children ?? []) tables.set(child.table, withStampColumns(child.columns));
-  }
-  return tables;
+/** The tables one object writes (its own, and its nested objects' such as course_blocks), with the columns it writes. */
+function tablesOf(sink: Sink): Map<string, readonly string[]> {
+  return new Map([[sink.table, insertColumns(sink)], ...(sink.children ?? []).map((child) => [child.table, withStampColumns(child.columns)] as const)]);
 }
 
-/** Before anything is read, in one query: every table and column the plan writes exists, and the user may write. */
-async function checkTables(target: ClickHouseTarget, database: string, plan: ObjectPlan, writes: boolean): Promise<void> {
-  const tables = writtenTables(plan);
+/** Every table the plan writes, with the columns it writes. */
+function writtenTables(plan: ObjectPlan): Map<string, readonly string[]> {
+  return new Map(plan.sinks.flatMap((sink) => [...tablesOf(sink)]));
+}
+
+/** What is wrong with one table the run writes, given the columns ClickHouse has for each table. */
+function tableProblem(database: string, table: string, columns: readonly string[], present: ReadonlySet<string>): string | undefined {
+  if (present.size === 0) return `ClickHouse table ${database}.${table} does not exist; create it with aspects schema init`;
+  const missing = columns.filter((column) => !present.has(column));
+  if (missing.length === 0) return undefined;
+  return `ClickHouse table ${database}.${table} has no column ${missing.join(', ')}, which aspects writes; aspects schema status lists how the table differs from Aspects'`;
+}
+
+/**
+ * Before anything is read, in one query: every table and column each object writes exists (the
+ * objects with a missing one, and what is missing), and the user may write.
+ */
+async function checkTables(target: ClickHouseTarget, database: string, plan: ObjectPlan, writes: boolean): Promise<Map<string, string>> {
   const rows = await target.query("SELECT table, name, (SELECT value FROM system.settings WHERE name = 'readonly') AS readonly "
-    + `FROM system.columns WHERE database = ${literal(database)} AND table IN (${[...tables.keys()].map((table) => literal(table)).join(', ')})`);
-  for (const [table, columns] of tables) {
-    const present = new Set(rows.filter((row) => row.table === table).map((row) => String(row.name)));
-    if (present.size === 0) throw new RuntimeFailure(`ClickHouse table ${database}.${table} does not exist; create it with aspects schema init`);
-    const missing = columns.filter((column) => !present.has(column));
-    if (missing.length > 0) {
-      throw new RuntimeFailure(`ClickHouse table ${database}.${table} has no column ${missing.join(', ')}, which aspects writes; aspects schema status lists how the table differs from Aspects'`);
-    }
-  }
+    + `FROM system.columns WHERE database = ${literal(database)} AND table IN (${[...writtenTables(plan).keys()].map((table) => literal(table)).join(', ')})`);
   const readonly = String(rows[0]?.readonly ?? '0');
   if (writes && readonly !== '0') {
     throw new RuntimeFailure(`the ClickHouse user may only read (readonly = ${readonly}); dump needs a user that may insert into ${database}`);
   }
+  const problems = new Map<string, string>();
+  for (const sink of plan.sinks) {
+    const found = [...tablesOf(sink)].map(([table, columns]) =>
+      tableProblem(database, table, columns, new Set(rows.filter((row) => row.table === table).map((row) => String(row.name))))).find(Boolean);
+    if (found) problems.set(sink.name, found);
+  }
+  return problems;
 }
 
 /**
@@ -89,17 +100,29 @@ async function clearEarlierRuns(target: ClickHouseTarget, database: string, plan
   for (const line of defusedLines(outcomes)) reporter.notice(line);
 }
 
-/**
- * The plan without the objects whose LMS tables or columns are missing (each skipped with why, the
- * others run), and the usage error (exit 2) that names them once the others are done.
- */
-async function withSources(lms: LmsDatabase, plan: ObjectPlan, settings: Settings, reporter: Reporter): Promise<{ runnable: ObjectPlan; missing?: UsageError }> {
-  const missing = await missingSources(lms, plan.sinks, settings.modulestore ? {} : LEARNING_SEQUENCES_TABLES);
-  if (missing.size === 0) return { runnable: plan };
-  const skipped = [...missing].map(([object, reason]) => ({ object, reason }));
+/** The plan without the objects named (each skipped with why: the others run), and the error that names them once the others are done. */
+function without(plan: ObjectPlan, reasons: ReadonlyMap<string, string>, reporter: Reporter, failure: (message: string) => AspectsError): { runnable: ObjectPlan; error?: AspectsError } {
+  if (reasons.size === 0) return { runnable: plan };
+  const skipped = [...reasons].map(([object, reason]) => ({ object, reason }));
   for (const { object, reason } of skipped) reporter.notice(`skipping ${object}: ${reason}`);
-  const runnable = { ...plan, sinks: plan.sinks.filter((sink) => !missing.has(sink.name)), skipped: [...plan.skipped, ...skipped] };
-  return { runnable, missing: new UsageError(skipped.map(({ object, reason }) => `${object} not dumped: ${reason}`).join('; ')) };
+  const runnable = { ...plan, sinks: plan.sinks.filter((sink) => !reasons.has(sink.name)), skipped: [...plan.skipped, ...skipped] };
+  return { runnable, error: failure(skipped.map(({ object, reason }) => `${object} not dumped: ${reason}`).join('; ')) };
+}
+
+/**
+ * The plan without the objects whose ClickHouse tables or columns are missing: exit 1 once the
+ * others are done, or at once when no object is left.
+ */
+async function withTables(clickhouse: ClickHouseTarget | undefined, database: string, plan: ObjectPlan, writes: boolean, reporter: Reporter) {
+  const problems = clickhouse ? await checkTables(clickhouse, database, plan, writes) : new Map<string, string>();
+  if (problems.size > 0 && problems.size === plan.sinks.length) throw new RuntimeFailure([...new Set(problems.values())].join('; '));
+  return without(plan, problems, reporter, (message) => new RuntimeFailure(message));
+}
+
+/** The plan without the objects whose LMS tables or columns are missing: exit 2 once the others are done. */
+async function withSources(lms: LmsDatabase, plan: ObjectPlan, settings: Settings, reporter: Reporter) {
+  const missing = await missingSources(lms, plan.sinks, settings.modulestore ? {} : LEARNING_SEQUENCES_TABLES);
+  return without(plan, missing, reporter, (message) => new UsageError(message));
 }
 
 /** The run's summary from the objects' results. */
@@ -131,22 +154,22 @@ export async function executeDump(
   try {
     const database = settings.clickhouse.database;
     if (clickhouse.routing) reporter.notice(clickhouse.routing);
-    if (!offline) await checkTables(clickhouse, database, plan, !request.dryRun);
+    const tables = await withTables(offline ? undefined : clickhouse, database, plan, !request.dryRun, reporter);
     lms = await connectLmsDatabase(mysql, retry);
-    const { runnable, missing } = await withSources(lms, plan, settings, reporter);
-    plan = runnable;
+    const sources = await withSources(lms, tables.runnable, settings, reporter);
+    plan = sources.runnable;
     const notice = (text: string) => reporter.notice(text);
     guard = await takeLocks({ location: mysql, lms, retry: request.retry, onRetry, notice }, settings, plan, request, stop);
     structures = plan.sinks.some((sink) => sink.children?.length) ? await openStructureSource(lms, settings) : undefined;
     const writer = new ExactlyOnceWriter(clickhouse, request.retry, stop.hard);
     if (!request.dryRun) await clearEarlierRuns(clickhouse, database, plan, request, reporter);
     // Stamps follow what the tables hold once earlier runs can no longer add to it.
-    const tables = request.dryRun ? [] : [...writtenTables(plan).keys()];
-    await setUpClock({ lms, clickhouse: offline ? undefined : clickhouse, database, tables, retry, notice });
+    const stamped = request.dryRun ? [] : [...writtenTables(plan).keys()];
+    await setUpClock({ lms, clickhouse: offline ? undefined : clickhouse, database, tables: stamped, retry, notice });
     const result = await runDump(targets.filter(({ sink }) => plan.sinks.includes(sink)), request, {
       lms, clickhouse, writer, database, reporter, signal: stop.graceful, hardStop: stop.hard, structures, guard,
     });
-    const error = result.error ?? missing ?? leftOutError(result.objects);
+    const error = combinedFailure([result.error, tables.error, sources.error, leftOutError(result.objects)]);
     const summary = dumpSummary(request, plan, { objects: result.objects, error });
     return error ? { summary, error } : { summary };
   } finally {

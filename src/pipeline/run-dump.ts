@@ -13,6 +13,7 @@ import { isTransientStructureError } from '../structure/transient.js';
 import type { CourseStructure, StructureSource } from '../structure/types.js';
 import { StoredFingerprints, keyIsSourceKey } from './compare.js';
 import { CountedRows, NestedRows, StreamedRows, type Destination, type DestinationContext } from './destinations.js';
+import { combinedFailure, endsTheRun } from './failures.js';
 import { InsertFailed, type ExactlyOnceWriter, type InsertListener } from './exactly-once.js';
 import { FINGERPRINT_FIELD, fingerprintSql, fingerprintSummarySql, hasComputedColumns, withFingerprint } from './fingerprint.js';
 import { openIncremental } from './incremental.js';
@@ -388,19 +389,20 @@ class ObjectDump {
 }
 
 /**
- * Dumps each sink in turn and returns one summary per sink. The first failure stops the run:
- * the remaining sinks are reported as not-run and the error carries the resume point.
+ * Dumps each sink in turn and returns one summary per sink. A failure of one object leaves the
+ * others to run, unless it ends the run (failures.ts): then the rest are reported as not-run.
+ * The error names every failure with its resume point.
  */
 export async function runDump(
   targets: readonly DumpTarget[], request: DumpRequest, ctx: DumpContext,
 ): Promise<{ objects: ObjectSummary[]; error?: AspectsError }> {
   const objects = targets.map((target) => new ObjectDump(target, request, ctx));
+  const failures: AspectsError[] = [];
   for (const dump of objects) {
-    try {
-      await dump.settle();
-    } catch (error) {
-      return { objects: objects.map((each) => each.summary), error: error as AspectsError };
-    }
+    const failure = await dump.settle().then(() => undefined, (error: unknown) => error as AspectsError);
+    if (failure) failures.push(failure);
+    if (failure && (endsTheRun(failure) || ctx.signal.aborted)) break;
   }
-  return { objects: objects.map((each) => each.summary) };
+  const error = combinedFailure(failures);
+  return { objects: objects.map((each) => each.summary), ...(error ? { error } : {}) };
 }

@@ -105,6 +105,28 @@ describe('failures stop with the exact point to resume from; a row no rule can w
     }
   });
 
+  it('one object failing, or missing its table, leaves every other object of --object all to run; the failure names both', async () => {
+    const sink = await createTestEventSink();
+    try {
+      await clickHouseSql(sink.url, `ALTER TABLE ${sink.database}.course_enrollment MODIFY COLUMN is_active UInt8`);
+      await clickHouseSql(sink.url, `RENAME TABLE ${sink.database}.tag TO ${sink.database}.tag_old`);
+      const result = await runAspects(['dump', '--object', 'all', '--sleep-time', '0', '--json'], cliEnv(lms, sink));
+      assert.equal(result.code, 1, result.stderr);
+      const summary = jsonSummary(result);
+      assert.equal(summary.status, 'failed');
+      assert.deepEqual(Object.fromEntries(summary.objects.map((each) => [each.object, each.status])), {
+        course_overviews: 'success', user_profile: 'success', external_id: 'success', course_enrollment: 'failed', taxonomy: 'success', object_tag: 'success',
+      });
+      assert.deepEqual(summary.skipped.map((each) => each.object), ['tag']);
+      assert.match(result.stderr, /^aspects: course_enrollment failed: Code: \d+.*run the same command again; tag not dumped: ClickHouse table \S+\.tag does not exist; create it with aspects schema init$/m);
+      assert.equal(await sink.count('user_profile'), await scalar(lms, 'SELECT COUNT(*) FROM auth_userprofile'));
+      assert.equal(await sink.count('external_id'), await scalar(lms, 'SELECT COUNT(*) FROM external_user_ids_externalid'));
+      assert.equal(await sink.count('course_enrollment'), 0);
+    } finally {
+      await sink.drop();
+    }
+  });
+
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`${signal} finishes the current batch, exits 130 and names the resume point`, async () => {
       const sink = await createTestEventSink();

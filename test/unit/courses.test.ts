@@ -58,6 +58,11 @@ describe('the should-dump rule for courses', () => {
     assert.equal(equal.dump, false);
     assert.equal(equal.reason, 'Course has NOT been published since last dump time');
     assert.equal(decideByModified('Course', null, '2024-05-01 12:00:00+00:00').reason, 'No last modified date in Course');
+    // MySQLdb returns None for a date Python cannot build, so the plugin sees no modified date either.
+    for (const zero of ['0000-00-00 00:00:00', '2020-00-10 10:00:00', '2021-02-29 00:00:00.000000']) {
+      assert.deepEqual(decideByModified('Course', zero, '2024-05-01 12:00:00+00:00', Date.now() * 1000),
+        { dump: false, reason: 'No last modified date in Course', detail: 'No last modified date in Course' });
+    }
     assert.equal(decideByModified('Course', '2024-05-01 12:00:00.000000', 'garbage').dump, true);
   });
 });
