@@ -31,6 +31,8 @@ interface DumpFlags extends ConnectionFlags {
   verbose?: boolean;
   limit?: number;
   dryRun?: boolean;
+  prune?: boolean;
+  allowMassDelete?: boolean;
   json?: boolean;
   quiet?: boolean;
   logFormat?: 'text' | 'json';
@@ -68,7 +70,8 @@ Environment:
 Exit codes:
   0    success
   1    runtime failure: the line says what of the last insert landed and how to resume
-  2    usage or configuration error; nothing was written
+  2    usage or configuration error; nothing was written (an LMS table missing: the other objects were)
+  65   every row was written but those no rule can write, each named
   75   another dump holds an object's lock (the line names it); nothing was written
   130  interrupted by SIGINT/SIGTERM; the line names the resume point`;
 
@@ -82,6 +85,8 @@ function toRequest(flags: DumpFlags): DumpRequest {
     insertBytes: flags.insertMb * 1024 * 1024,
     force: flags.force === true,
     dryRun: flags.dryRun === true,
+    prune: flags.prune === true,
+    allowMassDelete: flags.allowMassDelete === true,
     limit: flags.limit,
     explain: flags.verbose === true || flags.dryRun === true,
     filter: {
@@ -96,8 +101,19 @@ function toRequest(flags: DumpFlags): DumpRequest {
   };
 }
 
+/** --prune compares every key of an object: a selection of rows would make the others look deleted. */
+function checkPrune(flags: DumpFlags): void {
+  if (flags.allowMassDelete && !flags.prune) throw new UsageError('--allow-mass-delete only applies with --prune');
+  if (!flags.prune) return;
+  const selecting: [string, unknown][] = [['--ids', flags.ids], ['--course-keys', flags.courseKeys], ['--skip-ids', flags.skipIds], ['--start-pk', flags.startPk],
+    ['--org', flags.org], ['--published-since', flags.publishedSince], ['--limit', flags.limit]];
+  const selected = selecting.find(([, value]) => value !== undefined);
+  if (selected) throw new UsageError(`--prune compares every key of an object with the LMS; it cannot be combined with ${selected[0]}`);
+}
+
 /** Selectors that select nothing, or keys of one object given for several: usage errors. */
 function checkSelectors(flags: DumpFlags): void {
+  checkPrune(flags);
   const given: [string, string[] | undefined][] = [['--ids', flags.ids], ['--course-keys', flags.courseKeys], ['--skip-ids', flags.skipIds], ['--org', flags.org]];
   const empty = given.find(([, values]) => values?.length === 0);
   if (empty) throw new UsageError(`${empty[0]} names nothing; give at least one value, or leave the option out`);
@@ -138,6 +154,8 @@ export function dumpCommand(context: CommandContext): Command {
     .option('--published-since <date>', 'only courses published (modified) at or after this ISO date (course_overviews)', isoDate)
     .option('--limit <rows>', 'write exactly this many rows per object at most', positiveInteger)
     .option('--dry-run', 'read and compare everything, write nothing, report what would be written (alias --dry_run)')
+    .option('--prune', 'before each object is dumped, remove from ClickHouse the rows of keys the LMS no longer has (deleted there; verified gone); with --dry-run, count them')
+    .option('--allow-mass-delete', 'with --prune: remove them even when the LMS lacks most of an object\'s keys (refused by default: the wrong database?)')
     .option('--json', 'print one JSON summary on stdout at the end')
     .option('--quiet', 'no progress bars or batch lines on stderr; notices, retries, errors and the summary still show')
     .addOption(new Option('--log-format <format>', 'stderr lines as text, or one JSON object per line (time, event, …)').choices(['text', 'json']).default('text'))

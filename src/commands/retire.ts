@@ -19,6 +19,7 @@ interface RetireFlags extends ConnectionFlags {
   json?: boolean;
   wait: number;
   waitLock: number | true;
+  allowMassDelete?: boolean;
 }
 
 const EXAMPLES = `
@@ -26,7 +27,7 @@ Tables: EVENT_SINK_CLICKHOUSE_PII_MODELS from the config file (default user_prof
 a listed table that does not exist is skipped with a warning.
 
 Examples:
-  $ aspects retire --pending                     # everyone the LMS retired whose rows are still here
+  $ aspects retire --pending                     # everyone the LMS retired or deleted whose rows are still here
   $ aspects retire --user-ids 22 246 91 --dry-run
   $ aspects retire --usernames jdoe --json`;
 
@@ -35,9 +36,10 @@ function toRequest(flags: RetireFlags): RetireRequest {
   if (selection.userIds.length === 0 && selection.usernames.length === 0 && !selection.pending) {
     throw new UsageError('choose whom to retire with --user-ids, --usernames or --pending (never everyone)');
   }
+  if (flags.allowMassDelete && !selection.pending) throw new UsageError('--allow-mass-delete only applies with --pending');
   return {
     selection, dryRun: flags.dryRun === true, waitSeconds: flags.wait,
-    waitLock: flags.waitLock === true ? 'forever' : flags.waitLock, retry: DEFAULT_RETRY_POLICY,
+    waitLock: flags.waitLock === true ? 'forever' : flags.waitLock, retry: DEFAULT_RETRY_POLICY, allowMassDelete: flags.allowMassDelete === true,
   };
 }
 
@@ -55,7 +57,8 @@ export function retireCommand(context: CommandContext): Command {
     .description('delete retired learners\' personal data from the ClickHouse PII tables and verify it is gone')
     .option('--user-ids <id...>', 'these user ids (auth_user.id; space- or comma-separated)', collectKeys)
     .option('--usernames <name...>', 'these users, by current or original (pre-retirement) username', collectKeys)
-    .option('--pending', 'every user the LMS has retired whose rows are still in ClickHouse')
+    .option('--pending', 'every user the LMS has retired, or no longer has at all (auth_user row deleted), whose rows are still in ClickHouse')
+    .option('--allow-mass-delete', 'with --pending: go on even when the LMS lacks most of the learners ClickHouse holds (refused by default: the wrong database?)')
     .option('--dry-run', 'count the rows that would be deleted per table, delete nothing')
     .option('--json', 'print one JSON summary on stdout')
     .option('--wait <seconds>', 'how long to wait for an ALTER TABLE … DELETE mutation to finish (on a cluster: to be applied on every server)', nonNegativeSeconds, 600)

@@ -22,9 +22,9 @@ interface StatusFlags extends ConnectionFlags {
 }
 
 function statusTable(objects: readonly ObjectStatus[]): string {
-  return textTable(['object', 'mysql', 'clickhouse', 'missing', 'retired', 're-dump', 'newest dump'], objects.map((each) => [
+  return textTable(['object', 'mysql', 'clickhouse', 'missing', 'retired', 'deleted', 're-dump', 'newest dump'], objects.map((each) => [
     each.object, String(each.mysql_keys), each.clickhouse_keys === null ? 'no table' : String(each.clickhouse_keys),
-    String(each.missing_keys), String(each.retired_keys), String(each.to_redump), each.newest_dump ?? '-',
+    String(each.missing_keys), String(each.retired_keys), String(each.deleted_keys), String(each.to_redump), each.newest_dump ?? '-',
   ]));
 }
 
@@ -38,6 +38,12 @@ function retiredNotices(objects: readonly ObjectStatus[]): string[] {
   return objects.filter((each) => each.retired_rows_in_clickhouse > 0).map((each) =>
     `${each.object}: ${counted(each.retired_rows_in_clickhouse, 'row')} of ${counted(each.retired_users_in_clickhouse, 'retired learner')}`
     + ' still in ClickHouse: run aspects retire --pending');
+}
+
+/** Keys ClickHouse keeps after the LMS deleted them (the plugin never deletes either): how to remove them. */
+function deletedNotices(objects: readonly ObjectStatus[]): string[] {
+  return objects.filter((each) => each.deleted_keys > 0).map((each) =>
+    `${each.object}: ${counted(each.deleted_keys, 'key')} in ClickHouse no longer in the LMS (deleted there): aspects dump --object ${each.object} --prune removes them`);
 }
 
 /** What dashboards will miss: keys without the row dashboards join them to (a profile without an external id). */
@@ -77,7 +83,7 @@ async function statusAction(flags: StatusFlags, context: CommandContext): Promis
     await target.close().catch(() => undefined);
   }
   const retiredLeft = retiredNotices(objects);
-  const notices = [...skipped.map((each) => `not checking ${each.object}: ${each.reason}`), ...notes, ...retiredLeft, ...hiddenNotices(objects, sinks)];
+  const notices = [...skipped.map((each) => `not checking ${each.object}: ${each.reason}`), ...notes, ...retiredLeft, ...deletedNotices(objects), ...hiddenNotices(objects, sinks)];
   for (const line of notices) writeLine(context.streams.stderr, line);
   const stale = objects.filter((each) => each.stale);
   const document = { command: 'status', stale: stale.length > 0, retire_pending: retiredLeft.length > 0, objects, skipped };
@@ -97,7 +103,8 @@ export function statusCommand(context: CommandContext): Command {
     .addHelpText('after', `
 Content changes of user objects are not compared here (a dump finds them); keys are.
 Rows of learners the LMS retired are left out by the dump, so they are counted apart (retired), not as
-missing; those still in ClickHouse are named on stderr (run aspects retire --pending).
+missing; those still in ClickHouse are named on stderr (run aspects retire --pending). Keys ClickHouse
+holds that the LMS deleted are counted (deleted), not stale: aspects dump --prune removes them.
 
 Examples:
   $ aspects status

@@ -19,3 +19,17 @@ export async function authUserByName(db: LmsDatabase, username: string): Promise
     FLAGS.includes(column) ? Boolean(Number(value)) : column === 'id' ? Number(value) : (value as string | null),
   ])) as AuthUser;
 }
+
+/** User ids per lookup of auth_user. */
+const IDS_PER_LOOKUP = 10_000;
+
+/** Of these user ids, those auth_user no longer has (the learner was deleted from the LMS). */
+export async function usersGoneFromLms(db: LmsDatabase, ids: readonly number[]): Promise<number[]> {
+  const gone: number[] = [];
+  for (let start = 0; start < ids.length; start += IDS_PER_LOOKUP) {
+    const chunk = ids.slice(start, start + IDS_PER_LOOKUP);
+    const present = new Set((await db.select('SELECT id FROM auth_user WHERE id IN (?)', [chunk])).map((row) => Number(row.id)));
+    gone.push(...chunk.filter((id) => !present.has(id)));
+  }
+  return gone;
+}

@@ -13,9 +13,11 @@ function objectLine(summary: ObjectSummary, dryRun: boolean): string {
     : `wrote ${summary.rows_written}${childRows(summary.child_rows_written)}`;
   const unchanged = summary.rows_unchanged ? `, ${summary.rows_unchanged} unchanged` : '';
   const leftOut = summary.rows_left_out ? `, ${summary.rows_left_out} left out` : '';
+  const pruned = summary.keys_to_prune !== undefined ? `, would prune ${counted(summary.keys_to_prune, 'key')}`
+    : summary.keys_pruned !== undefined ? `, pruned ${counted(summary.keys_pruned, 'key')} (${counted(summary.rows_pruned ?? 0, 'row')})` : '';
   const last = summary.last_pk === null ? '' : `, last pk ${summary.last_pk}`;
   return `${summary.object}: ${summary.status}, read ${summary.rows_read}, ${written}`
-    + `${unchanged}${leftOut} in ${counted(summary.batches, 'batch', 'batches')}, ${summary.seconds.toFixed(1)}s${last}`;
+    + `${unchanged}${leftOut}${pruned} in ${counted(summary.batches, 'batch', 'batches')}, ${summary.seconds.toFixed(1)}s${last}`;
 }
 
 /** The human summary printed on stdout at the end of a dump. */

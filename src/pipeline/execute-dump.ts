@@ -17,7 +17,9 @@ import type { StructureSource } from '../structure/types.js';
 import type { DumpRequest } from './request.js';
 import type { ConnectRetry, RetryListener } from './retry.js';
 import { setUpClock } from './read-clocks.js';
-import { combinedFailure } from './failures.js';
+import { combinedFailure, isTransientAnywhere } from './failures.js';
+import { pruneObject } from './prune.js';
+import { withRetry } from './retry.js';
 import { leftOutError } from './left-out.js';
 import { runDump } from './run-dump.js';
 import { budgetWaits, defusedLines, defuseEarlierRuns } from './staging.js';
@@ -125,6 +127,19 @@ async function withSources(lms: LmsDatabase, plan: ObjectPlan, settings: Setting
   return without(plan, missing, reporter, (message) => new UsageError(message));
 }
 
+/** --prune's step before each object, retried as every other read and write; a dry run only counts. */
+function pruneStep(lms: LmsDatabase, clickhouse: ClickHouseTarget, database: string, request: DumpRequest, settings: Settings, reporter: Reporter, stop: AbortSignal) {
+  const waitSeconds = request.retry.budgetMs / 1000;
+  const limits = () => ({ waitSeconds, reachBy: Date.now() + Math.min(waitSeconds, settings.clickhouse.timeoutSeconds) * 1000 });
+  const options = { dryRun: request.dryRun, allowMass: request.allowMassDelete, limits };
+  return async (sink: Sink, summary: ObjectSummary): Promise<void> => {
+    const onRetry: RetryListener = (attempt, delayMs, error) => reporter.retrying(sink.name, attempt, delayMs, `prune: ${messageOf(error)}`);
+    await withRetry(() => pruneObject(lms, clickhouse, database, sink, summary, options), isTransientAnywhere, request.retry, onRetry, stop);
+    const pruned = summary.keys_to_prune ?? summary.keys_pruned ?? 0;
+    if (pruned > 0) reporter.notice(`${sink.name}: ${request.dryRun ? 'would prune' : 'pruned'} ${pruned} keys the LMS no longer has${request.dryRun ? '' : ` (${summary.rows_pruned} rows)`}`);
+  };
+}
+
 /** The run's summary from the objects' results. */
 function dumpSummary(request: DumpRequest, plan: ObjectPlan, result: { objects: ObjectSummary[]; error?: AspectsError }): DumpSummary {
   const { error } = result;
@@ -146,7 +161,7 @@ export async function executeDump(
   const onRetry: RetryListener = (attempt, delayMs, error) => reporter.retrying('connect', attempt, delayMs, messageOf(error));
   const retry: ConnectRetry = { policy: request.retry, signal: stop.hard, onRetry };
   // A forced dry run never talks to ClickHouse; anything else checks it answers first.
-  const offline = request.dryRun && request.force;
+  const offline = request.dryRun && request.force && !request.prune;
   const clickhouse = offline ? await openClickHouse(settings.clickhouse, stop.hard) : await connectClickHouse(settings.clickhouse, { retry });
   let lms: LmsReader | undefined;
   let structures: StructureSource | undefined;
@@ -166,8 +181,9 @@ export async function executeDump(
     // Stamps follow what the tables hold once earlier runs can no longer add to it.
     const stamped = request.dryRun ? [] : [...writtenTables(plan).keys()];
     await setUpClock({ lms, clickhouse: offline ? undefined : clickhouse, database, tables: stamped, retry, notice });
+    const prune = request.prune ? pruneStep(lms, clickhouse, database, request, settings, reporter, stop.hard) : undefined;
     const result = await runDump(targets.filter(({ sink }) => plan.sinks.includes(sink)), request, {
-      lms, clickhouse, writer, database, reporter, signal: stop.graceful, hardStop: stop.hard, structures, guard,
+      lms, clickhouse, writer, database, reporter, signal: stop.graceful, hardStop: stop.hard, structures, guard, ...(prune ? { prune } : {}),
     });
     const error = combinedFailure([result.error, tables.error, sources.error, leftOutError(result.objects)]);
     const summary = dumpSummary(request, plan, { objects: result.objects, error });

@@ -9,6 +9,11 @@ function causes(error: unknown): unknown[] {
   return chain;
 }
 
+/** Whether a failure of either server may pass when tried again. */
+export function isTransientAnywhere(error: unknown): boolean {
+  return isTransientClickHouse(error) || isTransientStructureError(error);
+}
+
 /**
  * Whether an object's failure stops the objects after it: a signal, a lock another run took, or a
  * server that stayed unreachable past --retry-for (the next object would wait as long, in vain).
@@ -17,7 +22,7 @@ function causes(error: unknown): unknown[] {
  */
 export function endsTheRun(error: unknown): boolean {
   if (error instanceof Interrupted || error instanceof LockHeld) return true;
-  return causes(error).some((each) => isTransientClickHouse(each) || isTransientStructureError(each));
+  return causes(error).some(isTransientAnywhere);
 }
 
 /**

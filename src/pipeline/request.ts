@@ -19,6 +19,10 @@ export interface DumpRequest {
   readonly force: boolean;
   /** Read and compare, write nothing. */
   readonly dryRun: boolean;
+  /** --prune: remove the rows of keys the LMS no longer has (each object, before it is dumped)... */
+  readonly prune: boolean;
+  /** ...even when the LMS lacks most of an object's keys (--allow-mass-delete). */
+  readonly allowMassDelete: boolean;
   /** Report every row's dump or skip decision (--verbose, --dry-run). */
   readonly explain: boolean;
   /** At most this many rows written per object (exact). */

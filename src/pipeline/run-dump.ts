@@ -1,6 +1,6 @@
 import { rowsDoNotFit } from '../clickhouse/classify.js';
 import { isTransientClickHouse, type ClickHouseTarget, type TableName } from '../clickhouse/target.js';
-import { AspectsError, Interrupted, RuntimeFailure, messageOf } from '../errors.js';
+import { AspectsError, Interrupted, RuntimeFailure, UsageError, messageOf } from '../errors.js';
 import type { LmsReader } from '../lms/database.js';
 import { keySpan, summaryQuery, type KeySpan, type Query, type RowFilter, type SelectFields } from '../lms/keyset.js';
 import { loadReferences, type References } from '../lms/references.js';
@@ -47,6 +47,8 @@ export interface DumpContext {
   /** Course structures, for sinks with children (course_blocks). */
   readonly structures?: StructureSource;
   readonly guard: WriteGuard;
+  /** --prune: run first for each object (prune.ts). */
+  readonly prune?: (sink: Sink, summary: ObjectSummary) => Promise<void>;
 }
 
 /** One object to dump and the rows it selects. */
@@ -296,6 +298,7 @@ class ObjectDump {
 
   async run(): Promise<void> {
     const { lms, reporter, signal } = this.ctx;
+    await this.ctx.prune?.(this.sink, this.summary);
     const span = await this.readMysql(() => keySpan(lms, this.sink.source, this.filter));
     const grid = unitGrid(this.sink.source, this.filter, span, this.request.batchSize);
     const stages = await this.stages(span, grid);
@@ -352,7 +355,7 @@ class ObjectDump {
 
   /** The failure as the operator reads it: what went wrong, what of the batch landed, how to go on. */
   private async failure(error: unknown): Promise<AspectsError> {
-    if (error instanceof Interrupted) return error;
+    if (error instanceof Interrupted || error instanceof UsageError) return error;
     if (error instanceof InsertFailed) this.recordFailedInsert(error);
     const landed = this.summary.failed_batch ? `${landedLine(this.summary.failed_batch)}; ` : '';
     if (this.ctx.hardStop.aborted) return new Interrupted(`interrupted during a write: ${landed}${this.hint()}`);

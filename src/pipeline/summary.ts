@@ -31,6 +31,10 @@ export interface ObjectSummary {
   /** With --ids: keys asked for (less --skip-ids), and how many of them the LMS has. */
   keys_requested?: number;
   keys_found?: number;
+  /** With --prune: keys ClickHouse held that the LMS no longer has, removed, and their rows (course_blocks' included); with --dry-run, keys_to_prune. */
+  keys_pruned?: number;
+  rows_pruned?: number;
+  keys_to_prune?: number;
   /** Rows no rule can write, left out (pipeline/left-out.ts), and the first of them named. */
   rows_left_out?: number;
   left_out?: { key: Key; column: string; reason: string }[];

@@ -26,22 +26,8 @@ export function deleteUsers(
   return deleteWhere(target, method, { database, table }, chunks(ids).map(userIdCondition), timeoutMs);
 }
 
-/** How many rows of these users a table holds. */
-export async function countUserRows(target: ClickHouseTarget, database: string, table: string, ids: readonly number[]): Promise<number> {
-  let total = 0;
-  for (const chunk of chunks(ids)) {
-    const [row] = await target.query(`SELECT count() AS n FROM ${qualifiedTable(database, table)} WHERE ${userIdCondition(chunk)}`);
-    total += Number(row?.n ?? 0);
-  }
-  return total;
-}
-
-/** Which of these users still have rows in a table. */
-export async function usersWithRows(target: ClickHouseTarget, database: string, table: string, ids: readonly number[]): Promise<Set<number>> {
-  const present = new Set<number>();
-  for (const chunk of chunks(ids)) {
-    const rows = await target.query(`SELECT DISTINCT user_id FROM ${qualifiedTable(database, table)} WHERE ${userIdCondition(chunk)}`);
-    for (const row of rows) present.add(Number(row.user_id));
-  }
-  return present;
+/** Every user with rows in a table. */
+export async function usersInTable(target: ClickHouseTarget, database: string, table: string): Promise<number[]> {
+  const rows = await target.queryFields(`SELECT DISTINCT user_id FROM ${qualifiedTable(database, table)}`);
+  return rows.map(([id]) => Number(id));
 }

@@ -5,10 +5,11 @@ import type { Settings } from '../config/settings.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
 import { connectLmsDatabase, type LmsDatabase } from '../lms/database.js';
 import { retiredUserIds } from '../lms/retired-users.js';
+import { usersGoneFromLms } from '../lms/auth-user.js';
 import { HeldLocks, lockName, lockScope, thisProcess, type LockWait } from '../lms/locks.js';
 import type { ConnectRetry, RetryPolicy } from '../pipeline/retry.js';
-import { deleteMethod, deleteUsers, usersWithRows, type DeleteMethod } from './delete.js';
-import { copiesOf, copiesWithin, matchedRows, onePerGroup, rowsLeft } from './copies.js';
+import { chunks, deleteMethod, userIdCondition, usersInTable, type DeleteMethod } from './delete.js';
+import { copiesOf, deleteEverywhere, isMassDelete, type DeleteLimits } from '../clickhouse/copies.js';
 import { idsOfUsernames, type RetireSelection } from './select.js';
 import { budgetWaits, defusedLine, defuseEarlierRuns } from '../pipeline/staging.js';
 
@@ -22,6 +23,8 @@ export interface RetireRequest {
   /** How long to wait for a dump's write of a PII table to finish. */
   readonly waitLock: LockWait;
   readonly retry: RetryPolicy;
+  /** --allow-mass-delete: with --pending, retire deleted learners even when the LMS lacks most of those ClickHouse holds. */
+  readonly allowMassDelete: boolean;
 }
 
 /** What happened in one PII table. */
@@ -43,6 +46,8 @@ export interface RetireSummary {
   dry_run: boolean;
   status: 'success' | 'failed';
   users: number[];
+  /** With --pending: the users among them whom the LMS no longer has (deleted, not retired). */
+  users_gone_from_lms?: number[];
   tables: TableResult[];
   /** Staging tables of dumps that died or gave up, dropped before the delete. */
   staging_tables_dropped: number;
@@ -61,46 +66,52 @@ async function existingTables(target: ClickHouseTarget, database: string, tables
   return existing;
 }
 
-/** Every selected user id: explicit ids, looked-up usernames, and retired users still in ClickHouse. */
+/**
+ * Users with rows in some copy of a PII table whom the LMS retired or no longer has at all (a
+ * deleted learner: no PII outlives the LMS row). Every copy: a replica that was down during an
+ * earlier retire may still hold rows the others lost.
+ */
+async function pendingUsers(
+  lms: LmsDatabase, target: ClickHouseTarget, database: string, tables: readonly string[], allowMass: boolean,
+): Promise<{ retired: Set<number>; gone: Set<number> }> {
+  const retiredInLms = await retiredUserIds(lms);
+  const held = new Set<number>();
+  for (const table of tables) {
+    for (const copy of (await copiesOf(target, database, table)).copies) for (const id of await usersInTable(copy.target, database, copy.table)) held.add(id);
+  }
+  const retired = new Set([...held].filter((id) => retiredInLms.has(id)));
+  const gone = new Set(await usersGoneFromLms(lms, [...held].filter((id) => !retired.has(id))));
+  if (!allowMass && isMassDelete(gone.size, held.size)) {
+    throw new UsageError(`the LMS has no auth_user row for ${gone.size} of the ${held.size} learners ClickHouse holds; is this the LMS database? `
+      + 'If they were really deleted there, retire them with --pending --allow-mass-delete');
+  }
+  return { retired, gone };
+}
+
+/** Every selected user id: explicit ids, looked-up usernames, and with --pending retired or deleted learners still in ClickHouse. */
 async function selectedUsers(
-  lms: LmsDatabase | undefined, selection: RetireSelection, target: ClickHouseTarget, database: string, tables: readonly string[],
+  lms: LmsDatabase | undefined, request: RetireRequest, target: ClickHouseTarget, database: string, tables: readonly string[], summary: RetireSummary,
 ): Promise<number[]> {
+  const { selection } = request;
   const ids = new Set(selection.userIds);
   if (lms) for (const id of await idsOfUsernames(lms, selection.usernames)) ids.add(id);
   if (lms && selection.pending) {
-    const retired = [...(await retiredUserIds(lms))];
-    for (const table of tables) {
-      // Every copy: a replica that was down during an earlier retire may still hold rows the others lost.
-      for (const copy of (await copiesOf(target, database, table)).copies) {
-        for (const id of await usersWithRows(copy.target, database, copy.table, retired)) ids.add(id);
-      }
-    }
+    const { retired, gone } = await pendingUsers(lms, target, database, tables, request.allowMassDelete);
+    for (const id of [...retired, ...gone]) ids.add(id);
+    summary.users_gone_from_lms = [...gone].sort((a, b) => a - b);
   }
   return [...ids].sort((a, b) => a - b);
 }
 
-/** How long a retire waits: for a delete to be applied everywhere (--wait), and, once for the run, for servers that do not answer. */
-interface RetireLimits {
-  readonly waitSeconds: number;
-  /** Until when (epoch ms) a server that does not answer is asked again (a restarting replica may hold rows). */
-  readonly reachBy: number;
-}
-
 /** Deletes the users' rows from every copy of one table (or, without a method, only counts them: --dry-run), then counts what is left on each. */
 async function retireFromTable(
-  target: ClickHouseTarget, database: string, table: string, users: readonly number[], method: DeleteMethod | undefined, limits: RetireLimits,
+  target: ClickHouseTarget, database: string, table: string, users: readonly number[], method: DeleteMethod | undefined, limits: DeleteLimits,
 ): Promise<TableResult> {
-  const { waitSeconds, reachBy } = limits;
-  const deadline = Date.now() + waitSeconds * 1000;
-  const { copies, unreachable } = await copiesWithin(target, database, table, reachBy);
-  const matched = await matchedRows(copies, database, users);
-  const unverified = unreachable.length > 0 ? { unreachable_replicas: [...unreachable] } : {};
-  if (method === undefined) return { table, status: 'would-delete', rows_matched: matched, rows_remaining: null, ...unverified };
-  if (matched > 0) for (const copy of onePerGroup(copies)) await deleteUsers(copy.target, method, database, copy.table, users, waitSeconds * 1000);
-  let remaining = 0;
-  for (const copy of copies) remaining += await rowsLeft(copy, database, users, deadline);
-  const verified = remaining === 0 && unreachable.length === 0;
-  return { table, status: verified ? 'deleted' : 'failed', rows_matched: matched, rows_remaining: remaining, method, ...unverified };
+  const outcome = await deleteEverywhere(target, database, table, chunks(users).map(userIdCondition), method, limits);
+  const unverified = outcome.unreachable.length > 0 ? { unreachable_replicas: [...outcome.unreachable] } : {};
+  if (method === undefined) return { table, status: 'would-delete', rows_matched: outcome.matched, rows_remaining: null, ...unverified };
+  const verified = outcome.remaining === 0 && outcome.unreachable.length === 0;
+  return { table, status: verified ? 'deleted' : 'failed', rows_matched: outcome.matched, rows_remaining: outcome.remaining, method, ...unverified };
 }
 
 /** What the failure says: rows left per table, and the replicas that could not be verified. */
@@ -173,7 +184,7 @@ export async function executeRetire(settings: Settings, request: RetireRequest):
     const tables = await existingTables(target, database, settings.piiModels, summary);
     locks = await lockTables(settings, tables, request, summary);
     if (!request.dryRun) await clearEarlierDumps(target, database, tables, request, summary);
-    summary.users = await selectedUsers(lms, selection, target, database, tables);
+    summary.users = await selectedUsers(lms, request, target, database, tables, summary);
     if (summary.users.length > 0) {
       const method = request.dryRun ? undefined : await deleteMethod(target);
       const limits = { waitSeconds: request.waitSeconds, reachBy: Date.now() + Math.min(request.waitSeconds, settings.clickhouse.timeoutSeconds) * 1000 };

@@ -1,6 +1,8 @@
 import { tableExists } from '../clickhouse/open.js';
 import { qualifiedTable, quoteIdentifier } from '../clickhouse/sql.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
+import { DataError } from '../errors.js';
+import type { SourceValue } from '../format/values.js';
 import type { LmsDatabase } from '../lms/database.js';
 import { retiredUserIds } from '../lms/retired-users.js';
 import { referenceMicros } from '../pipeline/clock.js';
@@ -20,6 +22,8 @@ export interface ObjectStatus {
   missing_keys: number;
   /** MySQL keys of learners the LMS has retired or is retiring: the dump leaves them out on purpose. */
   retired_keys: number;
+  /** Keys ClickHouse holds that the LMS no longer has (deleted there): `aspects dump --prune` removes them. */
+  deleted_keys: number;
   /** Rows of retired learners still in ClickHouse: personal data `aspects retire --pending` removes. */
   retired_rows_in_clickhouse: number;
   /** The learners those rows belong to. */
@@ -39,12 +43,13 @@ interface SourceKey {
   readonly user: number | undefined;
 }
 
-/** The counts of an object's MySQL keys: all, of retired learners, missing in ClickHouse, to re-dump. */
+/** The counts of an object's MySQL keys: all, of retired learners, missing in ClickHouse, to re-dump; and ClickHouse's keys the LMS lacks. */
 interface KeyCounts {
   keys: number;
   retired: number;
   missing: number;
   toRedump: number;
+  deleted: number;
 }
 
 /** What ClickHouse holds of an object. */
@@ -81,14 +86,26 @@ function keysQuery(sink: Sink): string {
 }
 
 /** Distinct values of the sink's ClickHouse key, as they are written, read from MySQL in one query. */
-async function mysqlKeys(db: LmsDatabase, sink: Sink): Promise<Map<string, SourceKey>> {
+export async function mysqlKeys(db: LmsDatabase, sink: Sink): Promise<Map<string, SourceKey>> {
   const key = sourcedColumn(sink, sink.incremental.targetKey)?.column as ColumnSpec;
   const user = sourcedColumn(sink, sink.userColumn)?.column;
   const rows = await db.select(keysQuery(sink), []);
-  // The user as the dump reads it (shape.ts): the user column's value as written.
-  return new Map(rows.map((row) => [key.format(row.key_value).text, {
+  // The user as the dump reads it (shape.ts): the user column's value as written. A key no rule
+  // can write (an external id that is no UUID) is never in ClickHouse: it is left out here too.
+  return new Map(rows.filter((row) => writable(key, row.key_value)).map((row) => [key.format(row.key_value).text, {
     modified: row.modified_at == null ? null : String(row.modified_at), user: user ? Number(user.format(row.user_id).text) : undefined,
   }]));
+}
+
+/** Whether a key's value can be written in the contract's format. */
+function writable(column: ColumnSpec, value: SourceValue): boolean {
+  try {
+    column.format(value);
+    return true;
+  } catch (error) {
+    if (error instanceof DataError) return false;
+    throw error;
+  }
 }
 
 /** The keys the dump writes, and how many it leaves out because their learner is retired. */
@@ -135,7 +152,7 @@ async function newestDump(target: ClickHouseTarget, database: string, sink: Sink
 function statusOf(sink: Sink, mysql: KeyCounts, stored: StoredKeys | null, newest: string | null): ObjectStatus {
   return {
     object: sink.name, table: sink.table, mysql_keys: mysql.keys, clickhouse_keys: stored ? stored.keys.size : null,
-    missing_keys: mysql.missing, retired_keys: mysql.retired,
+    missing_keys: mysql.missing, retired_keys: mysql.retired, deleted_keys: mysql.deleted,
     retired_rows_in_clickhouse: stored?.retiredRows ?? 0, retired_users_in_clickhouse: stored?.retiredUsers ?? 0,
     to_redump: mysql.toRedump, newest_dump: newest, stale: stored === null || mysql.missing > 0 || mysql.toRedump > 0,
   };
@@ -143,17 +160,19 @@ function statusOf(sink: Sink, mysql: KeyCounts, stored: StoredKeys | null, newes
 
 /**
  * The state of one object, in a constant number of queries (MySQL 1, ClickHouse up to 6). Keys of
- * `retired` learners are left out of missing and re-dump, as the dump leaves them out.
+ * `retired` learners are left out of missing and re-dump, as the dump leaves them out. Keys only
+ * ClickHouse has (deleted in the LMS) are counted, not stale: the plugin keeps them too.
  */
 export async function objectStatus(
   db: LmsDatabase, target: ClickHouseTarget, database: string, sink: Sink, retired: ReadonlySet<number>,
 ): Promise<ObjectStatus> {
   const keys = await mysqlKeys(db, sink);
   const { written, left } = withoutRetired(keys, retired);
-  const counts: KeyCounts = { keys: keys.size, retired: left, missing: written.size, toRedump: 0 };
+  const counts: KeyCounts = { keys: keys.size, retired: left, missing: written.size, toRedump: 0, deleted: 0 };
   if (!(await tableExists(target, database, sink.table))) return statusOf(sink, counts, null, null);
   const stored = await storedKeys(target, database, sink, retired);
   counts.missing = [...written.keys()].filter((each) => !stored.keys.has(each)).length;
+  counts.deleted = [...stored.keys].filter((each) => !keys.has(each)).length;
   counts.toRedump = await coursesToRedump(target, database, sink, written);
   const status = statusOf(sink, counts, stored, await newestDump(target, database, sink));
   const hidden = await hiddenFromDashboards(target, database, sink);

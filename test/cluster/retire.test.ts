@@ -94,4 +94,26 @@ describe('retire on a replicated, sharded cluster', () => {
       [['user_profile', RETIRED.length, 0], ['external_id', externalIds, 0]]);
     for (const replica of replicas) for (const table of PII) assert.equal(await retiredRowsOn(replica, local(table)), 0, `${replica.name} ${table}`);
   });
+
+  it('dump --prune on Distributed tables over two shards: the LMS\'s deleted keys leave every shard and replica, nothing else does', async () => {
+    const database = uniqueName('aspects_pr');
+    databases.push(database);
+    assert.equal((await runAspects(['schema', 'init', '--cluster', TEST_CLUSTER_NAME, '--sharded'], env(database))).code, 0);
+    const dump = await runAspects(['dump', '--object', 'course_enrollment', '--sleep-time', '0'], env(database));
+    assert.equal(dump.code, 0, dump.stderr);
+    const [rows] = await lms.db.query('SELECT id FROM student_courseenrollment ORDER BY id LIMIT 7 OFFSET 20') as unknown as [{ id: number }[]];
+    const gone = rows.map((row) => row.id);
+    await lms.db.query('DELETE FROM student_courseenrollment WHERE id IN (?)', [gone]);
+    const pruned = await runAspects(['dump', '--object', 'course_enrollment', '--prune', '--sleep-time', '0', '--json'], env(database));
+    assert.equal(pruned.code, 0, pruned.stderr);
+    const object = (JSON.parse(pruned.stdout.trim().split('\n').pop() as string) as { objects: { keys_pruned: number; rows_pruned: number }[] }).objects[0];
+    assert.deepEqual([object?.keys_pruned, object?.rows_pruned], [gone.length, gone.length]);
+    for (const replica of replicas) {
+      const left = await clickHouseRows(replica.url, `SELECT count() AS n FROM ${database}.course_enrollment_local WHERE id IN (${gone.join(', ')})`);
+      assert.equal(Number(left[0]?.n), 0, replica.name);
+    }
+    const [total] = await clickHouseRows(replicas[0]?.url ?? '', `SELECT count() AS n, uniqExact(id) AS keys FROM ${database}.course_enrollment`);
+    const inLms = await scalar(lms, 'SELECT COUNT(*) FROM student_courseenrollment');
+    assert.deepEqual([Number(total?.n), Number(total?.keys)], [inLms, inLms]);
+  });
 });

@@ -101,6 +101,37 @@ describe('aspects retire on the ClickHouse server (ALTER TABLE … DELETE, waite
     assert.match(text.stdout, /no user to retire/);
   });
 
+  it('--pending also removes learners the LMS deleted outright (no PII outlives their auth_user row)', async () => {
+    for (const table of ['external_user_ids_externalid', 'auth_userprofile', 'student_courseenrollment']) await lms.db.query(`DELETE FROM ${table} WHERE user_id IN (30, 31)`);
+    await lms.db.query('DELETE FROM auth_user WHERE id IN (30, 31)');
+    const held = Object.fromEntries(await Promise.all(PII_TABLES.map(async (table) => [table, (await userCounts(sink, table)).size])));
+    const dry = await retire('--pending', '--dry-run');
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.deepEqual([retireSummary(dry.stdout).users, JSON.parse(dry.stdout).users_gone_from_lms], [[30, 31], [30, 31]]);
+    const text = await runAspects(['retire', '--pending'], cliEnv(lms, sink));
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^2 of them are no longer in the LMS \(auth_user row deleted\): their rows outlived the LMS's$/m);
+    for (const table of PII_TABLES) {
+      const left = await userCounts(sink, table);
+      for (const id of [30, 31]) assert.equal(left.has(id), false, `${table} user ${id}`);
+      assert.equal(left.size, held[table] - 2, table);
+    }
+  });
+
+  it('--pending refuses when the LMS lacks most learners ClickHouse holds (the wrong database?), unless --allow-mass-delete', async () => {
+    const other = await filledLms({ users: 10 });
+    try {
+      const result = await runAspects(['retire', '--pending'], { ...cliEnv(lms, sink), ASPECTS_MYSQL_URL: other.url });
+      assert.equal(result.code, 2, `${result.stderr}${result.stdout}`);
+      assert.match(oneErrorLine(result), /^aspects: the LMS has no auth_user row for \d+ of the \d+ learners ClickHouse holds; is this the LMS database\? If they were really deleted there, retire them with --pending --allow-mass-delete$/);
+      for (const table of PII_TABLES) assert.ok((await userCounts(sink, table)).size > 50, table);
+      const flagAlone = await retire('--user-ids', '3', '--allow-mass-delete');
+      assert.equal(flagAlone.code, 2, flagAlone.stderr);
+    } finally {
+      await other.drop();
+    }
+  });
+
   it('finds a user by the original username kept by retirement', async () => {
     const [[{ original }]] = await lms.db.query('SELECT original_username AS original FROM user_api_userretirementstatus WHERE user_id = 10') as unknown as [[{ original: string }]];
     const result = await retire('--usernames', original, '--dry-run');

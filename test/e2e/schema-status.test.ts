@@ -163,7 +163,7 @@ describe('aspects status on an embedded store: schema init, dump, status', () =>
     assert.equal(byObject.course_enrollment?.stale, false);
     assert.match(stale.stderr, /aspects: ClickHouse is behind the LMS for course_overviews, user_profile/);
     const table = await aspects('status');
-    assert.match(table.stdout, /^object\s+mysql\s+clickhouse\s+missing\s+retired\s+re-dump\s+newest dump$/m);
+    assert.match(table.stdout, /^object\s+mysql\s+clickhouse\s+missing\s+retired\s+deleted\s+re-dump\s+newest dump$/m);
     assert.match(table.stdout, /^user_profile\s+65\s+60\s+5\s+0\s+0\s/m);
     assert.equal((await aspects('dump', '--object', 'all', '--sleep-time', '0')).code, 0);
     assert.equal((await aspects('status', '--fail-on-stale')).code, 0);

@@ -89,7 +89,7 @@ describe('aspects status with learners the LMS retired, whose scrubbed profiles 
     assert.equal(objectOf(document, 'course_enrollment').retired_keys, 0);
     const table = await aspects('status', '--fail-on-stale');
     assert.equal(table.code, 0, table.stderr);
-    assert.match(table.stdout, /^object\s+mysql\s+clickhouse\s+missing\s+retired\s+re-dump\s+newest dump$/m);
+    assert.match(table.stdout, /^object\s+mysql\s+clickhouse\s+missing\s+retired\s+deleted\s+re-dump\s+newest dump$/m);
     assert.match(table.stdout, new RegExp(`^user_profile\\s+${USERS}\\s+${USERS - 4}\\s+0\\s+4\\s+0\\s`, 'm'));
     assert.match(table.stdout, new RegExp(`^external_id\\s+${externalIds}\\s+${externalIds - retiredExternalIds}\\s+0\\s+${retiredExternalIds}\\s+0\\s`, 'm'));
   });
