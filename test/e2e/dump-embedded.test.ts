@@ -85,3 +85,45 @@ describe('aspects dump into the embedded modern ClickHouse (chdb:PATH)', () => {
     }
   });
 });
+
+// --object all runs every object it can there too: an LMS without the tagging tables, a
+// ClickHouse table that refuses the rows, and a ClickHouse table dropped.
+describe('one object that cannot be dumped stops no other, on the embedded engine', () => {
+  let lms: TestLms;
+  let folder: string;
+  before(async () => {
+    lms = await filledLms({ users: 30, seed: 5 });
+    for (const table of ['oel_tagging_objecttag', 'oel_tagging_tag', 'oel_tagging_taxonomy']) await lms.db.query(`DROP TABLE ${table}`);
+    folder = mkdtempSync(join(tmpdir(), 'aspects-embedded-each-'));
+  });
+  after(async () => {
+    rmSync(folder, { recursive: true, force: true });
+    await lms.drop();
+  });
+
+  it('names each failure in the last line; every other object lands whole', async () => {
+    const env = { ASPECTS_MYSQL_URL: lms.url, ASPECTS_CLICKHOUSE_URL: `chdb:${folder}`, ASPECTS_ENABLE_PII: 'true' };
+    assert.equal((await runAspects(['schema', 'init'], env)).code, 0);
+    const setup = await openChdbSession(folder);
+    try {
+      setup.query('ALTER TABLE event_sink.course_enrollment MODIFY COLUMN mode UInt8');
+      setup.query('DROP TABLE event_sink.external_id');
+    } finally {
+      setup.close();
+    }
+    const result = await runAspects(['dump', '--object', 'all', '--sleep-time', '0', '--json'], env);
+    assert.equal(result.code, 1, result.stderr);
+    const last = result.stderr.trim().split('\n').pop() ?? '';
+    assert.match(last, /^aspects: course_enrollment failed: .*; external_id not dumped: ClickHouse table event_sink\.external_id does not exist; create it with aspects schema init; course_overviews not dumped: the LMS database has no table oel_tagging_/);
+    const summary = jsonSummary(result);
+    assert.deepEqual(summary.objects.map((each) => [each.object, each.status]), [['user_profile', 'success'], ['course_enrollment', 'failed']]);
+    assert.deepEqual(summary.skipped.map((each) => each.object).sort(), ['course_overviews', 'external_id', 'object_tag', 'tag', 'taxonomy']);
+    const session = await openChdbSession(folder);
+    try {
+      assert.equal(session.query('SELECT count(), uniqExact(id) FROM event_sink.user_profile', 'CSV').trim(), '30,30');
+      assert.equal(session.query('SELECT count() FROM event_sink.course_enrollment', 'CSV').trim(), '0');
+    } finally {
+      session.close();
+    }
+  });
+});

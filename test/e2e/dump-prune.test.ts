@@ -135,6 +135,9 @@ describe('dump --prune on the embedded engine (lightweight DELETE)', () => {
       assert.equal((await runAspects(['schema', 'init'], env)).code, 0);
       assert.equal((await runAspects(['dump', '--object', ...OBJECTS, '--sleep-time', '0'], env)).code, 0);
       await deleteInLms(lms.db);
+      const status = await runAspects(['status', '--object', ...OBJECTS, '--json'], env);
+      assert.equal(status.code, 0, status.stderr);
+      assert.deepEqual(JSON.parse(status.stdout).objects.map((each: { deleted_keys: number }) => each.deleted_keys), [1, 2, 0, 3]);
       const result = await runAspects(['dump', '--object', ...OBJECTS, '--prune', '--sleep-time', '0', '--json'], env);
       assert.equal(result.code, 0, result.stderr);
       assert.deepEqual(jsonSummary(result).objects.map((each) => each.keys_pruned), [1, 2, 0, 3]);
