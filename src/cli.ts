@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { redact } from './config/secrets.js';
+import { versionText } from './version.js';
 import { dumpCommand } from './commands/dump.js';
 import { retireCommand } from './commands/retire.js';
 import { schemaCommand } from './commands/schema.js';
@@ -50,16 +50,11 @@ Exit codes:
   ${EXIT_CODES.locked}   another run holds the lock (a dump of the same object); nothing was written
   ${EXIT_CODES.interrupted}  interrupted by SIGINT/SIGTERM after the current batch finished (a second signal: the write under way)`;
 
-function packageVersion(): string {
-  const manifest = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-  return (JSON.parse(manifest) as { version: string }).version;
-}
-
 /** The commander program with every command registered. */
 export function buildProgram(context: CommandContext, jsonLogs = false): Command {
   const program = new Command('aspects')
     .description('Copy Open edX LMS data from MySQL into ClickHouse for Aspects')
-    .version(packageVersion())
+    .version(versionText(), '-V, --version', 'print the version, the build, the Node.js version and whether the embedded engine is installed')
     .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions()
     .addHelpText('after', ROOT_HELP);
@@ -97,7 +92,7 @@ function failureMessage(error: unknown): string {
 
 /** A failure as stderr shows it: `aspects: …`, or with --log-format json an `error` event. */
 function errorLine(exitCode: number, message: string, jsonLogs: boolean): string {
-  return jsonLogs ? JSON.stringify({ time: timestamp(), event: 'error', exit_code: exitCode, message }) : `aspects: ${message}`;
+  return jsonLogs ? JSON.stringify({ time: timestamp(), level: 'error', event: 'error', exit_code: exitCode, message }) : `aspects: ${message}`;
 }
 
 function exitCodeOf(error: unknown, context: CommandContext, jsonLogs: boolean): number {

@@ -88,7 +88,7 @@ function toRequest(flags: DumpFlags): DumpRequest {
     prune: flags.prune === true,
     allowMassDelete: flags.allowMassDelete === true,
     limit: flags.limit,
-    explain: flags.verbose === true || flags.dryRun === true,
+    explain: flags.verbose === true,
     filter: {
       startPk: flags.startPk,
       ids: flags.ids || flags.courseKeys ? [...(flags.ids ?? []), ...(flags.courseKeys ?? [])] : undefined,
@@ -114,6 +114,7 @@ function checkPrune(flags: DumpFlags): void {
 /** Selectors that select nothing, or keys of one object given for several: usage errors. */
 function checkSelectors(flags: DumpFlags): void {
   checkPrune(flags);
+  if (flags.quiet && flags.verbose) throw new UsageError('--quiet leaves out the lines --verbose asks for; choose one');
   const given: [string, string[] | undefined][] = [['--ids', flags.ids], ['--course-keys', flags.courseKeys], ['--skip-ids', flags.skipIds], ['--org', flags.org]];
   const empty = given.find(([, values]) => values?.length === 0);
   if (empty) throw new UsageError(`${empty[0]} names nothing; give at least one value, or leave the option out`);
@@ -159,7 +160,7 @@ export function dumpCommand(context: CommandContext): Command {
     .option('--json', 'print one JSON summary on stdout at the end')
     .option('--quiet', 'no progress bars or batch lines on stderr; notices, retries, errors and the summary still show')
     .addOption(new Option('--log-format <format>', 'stderr lines as text, or one JSON object per line (time, event, …)').choices(['text', 'json']).default('text'))
-    .option('--verbose', 'list every row\'s dump or skip decision with its reason (always on with --dry-run)')
+    .option('--verbose', 'list every row\'s dump or skip decision with its reason (--dry-run alone lists the rows it would write)')
     .option('--modulestore-url <url>', 'read course_blocks from the split modulestore in MongoDB, mongodb://…/openedx (env ASPECTS_MODULESTORE_URL; default: MySQL learning_sequences)')
     .option('--modulestore-collection <prefix>', 'modulestore collection prefix (env ASPECTS_MODULESTORE_COLLECTION; default modulestore)')
     .option('--retry-for <seconds>', 'keep retrying a failed connection, read or insert for this long (a server restart)', nonNegativeSeconds, DEFAULT_RETRY_POLICY.budgetMs / 1000)

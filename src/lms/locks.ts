@@ -87,6 +87,20 @@ export async function getLock(session: LmsSession, name: string, deadline: numbe
   }
 }
 
+/** Takes each lock it can within the wait, in the given order: those taken, and those that stayed taken. */
+async function getAvailableLocks(session: LmsSession, names: readonly string[], wait: LockWait, signal?: AbortSignal): Promise<{ taken: string[]; locked: string[] }> {
+  const deadline = wait === 'forever' ? Infinity : Date.now() + wait * 1000;
+  const taken: string[] = [];
+  const locked: string[] = [];
+  for (const name of names) (await getLock(session, name, deadline, signal) ? taken : locked).push(name);
+  return { taken, locked };
+}
+
+/** The object a lock name is about. */
+export function lockedObject(name: string): string {
+  return name.split(':')[2] ?? name;
+}
+
 /** Takes every lock, in the given order; the name that stayed taken (and none held) otherwise. */
 async function getLocks(session: LmsSession, names: readonly string[], wait: LockWait, signal?: AbortSignal): Promise<string | undefined> {
   const deadline = wait === 'forever' ? Infinity : Date.now() + wait * 1000;
@@ -147,6 +161,28 @@ export class HeldLocks {
     const locks = new HeldLocks(session, names, owner);
     locks.advertise();
     return locks;
+  }
+
+  /**
+   * Takes the locks it can (each waited for until the same deadline): the locks taken, and who holds
+   * each other one. None taken fails with LockHeld naming every holder.
+   */
+  static async acquireAvailable(location: MysqlLocation, names: readonly string[], how: AcquireOptions): Promise<{ locks: HeldLocks; holders: Map<string, string> }> {
+    const { owner, wait, signal, hint } = how;
+    const session = await openLmsSession(location);
+    try {
+      const { taken, locked } = await getAvailableLocks(session, names, wait, signal);
+      if (locked.length > 0 && signal?.aborted) throw new Interrupted('interrupted while waiting for the lock; nothing was written');
+      const holders = new Map<string, string>();
+      for (const name of locked) holders.set(name, await lockHolder(session, name));
+      if (taken.length === 0) throw new LockHeld(`${[...holders].map(([name, holder]) => `${lockedObject(name)} is locked by ${holder}`).join('; ')}; ${hint}`);
+      const locks = new HeldLocks(session, taken, owner);
+      locks.advertise();
+      return { locks, holders };
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
   }
 
   private advertise(): void {

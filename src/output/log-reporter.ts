@@ -19,8 +19,9 @@ export class LogReporter implements Reporter {
   }
 
   batchDone(progress: BatchProgress): void {
+    const open = !this.dryRun && (progress.rowsInOpenInsert ?? 0) > 0 ? ` (+${progress.rowsInOpenInsert} in the open insert)` : '';
     this.notice(`${progress.object}: batch ${progress.batch}, read ${progress.rowsRead}/${progress.rowsTotal},`
-      + ` ${this.dryRun ? 'would write' : 'written'} ${progress.rowsWritten}${progress.limit === undefined ? '' : ` of --limit ${progress.limit}`}, last pk ${progress.lastKey}`);
+      + ` ${this.dryRun ? 'would write' : 'written'} ${progress.rowsWritten}${open}${progress.limit === undefined ? '' : ` of --limit ${progress.limit}`}, last pk ${progress.lastKey}`);
   }
 
   retrying(object: string, attempt: number, delayMs: number, reason: string): void {

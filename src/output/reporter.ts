@@ -11,6 +11,8 @@ export interface BatchProgress {
   /** --limit: the run stops once this many rows are written. */
   readonly limit?: number | undefined;
   readonly rowsWritten: number;
+  /** Rows sent into the insert still open: they land when it completes. */
+  readonly rowsInOpenInsert?: number;
   readonly lastKey: Key;
   /** Batches read so far. */
   readonly batch: number;

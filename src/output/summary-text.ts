@@ -1,3 +1,4 @@
+import { RETIRED_USER } from '../pipeline/decision.js';
 import type { DumpSummary, ObjectSummary } from '../pipeline/summary.js';
 
 /** `1 batch`, `3 batches`. */
@@ -12,12 +13,13 @@ function objectLine(summary: ObjectSummary, dryRun: boolean): string {
   const written = dryRun ? `would write ${summary.rows_to_write ?? 0}${childRows(summary.child_rows_to_write)}`
     : `wrote ${summary.rows_written}${childRows(summary.child_rows_written)}`;
   const unchanged = summary.rows_unchanged ? `, ${summary.rows_unchanged} unchanged` : '';
+  const retired = summary.decisions.skipped[RETIRED_USER.reason] ? `, ${summary.decisions.skipped[RETIRED_USER.reason]} of retired learners left out` : '';
   const leftOut = summary.rows_left_out ? `, ${summary.rows_left_out} left out` : '';
   const pruned = summary.keys_to_prune !== undefined ? `, would prune ${counted(summary.keys_to_prune, 'key')}`
     : summary.keys_pruned !== undefined ? `, pruned ${counted(summary.keys_pruned, 'key')} (${counted(summary.rows_pruned ?? 0, 'row')})` : '';
   const last = summary.last_pk === null ? '' : `, last pk ${summary.last_pk}`;
   return `${summary.object}: ${summary.status}, read ${summary.rows_read}, ${written}`
-    + `${unchanged}${leftOut}${pruned} in ${counted(summary.batches, 'batch', 'batches')}, ${summary.seconds.toFixed(1)}s${last}`;
+    + `${unchanged}${retired}${leftOut}${pruned} in ${counted(summary.batches, 'batch', 'batches')}, ${summary.seconds.toFixed(1)}s${last}`;
 }
 
 /** The human summary printed on stdout at the end of a dump. */

@@ -10,30 +10,51 @@ import { routeProcessNotices, writeLine, type OutputStreams } from './streams.js
 import { summaryOutput } from './summary-text.js';
 
 const CYAN = '\u001b[36m';
-/** Characters of a bar's line besides the bar: name (18), counts, rate and ETA of a large table. */
-const LINE_WITHOUT_BAR = 72;
 const RESET = '\u001b[0m';
+/** Widths of a bar line's parts besides the bar: the padded name and the counts (`1234567/1234567 rows`), the rate, the ETA. */
+const NAME_AND_COUNTS = 40;
+const RATE = ' | {rate} rows/s';
+const RATE_WIDTH = 17;
+const ETA = ' | ETA {eta}';
+const ETA_WIDTH = 14;
+const MIN_BAR = 8;
+const MAX_BAR = 40;
 
-/** cli-progress bars on stderr (rows done/total, rows/s, ETA); the summary on stdout. */
+/** The parts of a bar line that fit `columns` (the ETA goes first, then the rate), and the bar's width. */
+function lineLayout(columns: number): { tail: string; barsize: number } {
+  const full = NAME_AND_COUNTS + RATE_WIDTH + ETA_WIDTH;
+  const tail = columns >= full + MIN_BAR ? `${RATE}${ETA}` : columns >= NAME_AND_COUNTS + RATE_WIDTH + MIN_BAR ? RATE : '';
+  const used = NAME_AND_COUNTS + (tail === '' ? 0 : tail === RATE ? RATE_WIDTH : RATE_WIDTH + ETA_WIDTH);
+  return { tail, barsize: Math.max(MIN_BAR, Math.min(MAX_BAR, columns - used)) };
+}
+
+/** Seconds as the ETA shows them: `45s`, `2m05s`, `1h02m`. */
+export function etaText(seconds: number): string {
+  const whole = Math.max(0, Math.round(seconds));
+  const [hours, minutes, rest] = [Math.floor(whole / 3600), Math.floor((whole % 3600) / 60), whole % 60];
+  if (hours > 0) return `${hours}h${String(minutes).padStart(2, '0')}m`;
+  return minutes > 0 ? `${minutes}m${String(rest).padStart(2, '0')}s` : `${rest}s`;
+}
+
+/** cli-progress bars on stderr (rows done/total, rows/s, ETA, as the terminal's width allows); the summary on stdout. */
 export class TtyReporter implements Reporter {
   private readonly bars: cliProgress.MultiBar;
+  private readonly tail: string;
   private bar: cliProgress.SingleBar | undefined;
   private startedAt = 0;
   private limited = false;
 
   constructor(private readonly streams: OutputStreams, private readonly json: boolean) {
-    // The bar shrinks so that a whole line (name, bar, counts, rate, ETA) fits the terminal.
     const columns = (streams.stderr as { columns?: number }).columns ?? 80;
-    this.bars = new cliProgress.MultiBar({
-      stream: streams.stderr, hideCursor: true, etaBuffer: 20, clearOnComplete: false,
-      barsize: Math.max(8, Math.min(40, columns - LINE_WITHOUT_BAR)),
-    }, cliProgress.Presets.shades_classic);
+    const { tail, barsize } = lineLayout(columns);
+    this.tail = tail;
+    this.bars = new cliProgress.MultiBar({ stream: streams.stderr, hideCursor: true, clearOnComplete: false, barsize }, cliProgress.Presets.shades_classic);
     routeProcessNotices((line) => this.notice(line));
   }
 
   private format(object: string): string {
     const bar = this.streams.color ? `${CYAN}{bar}${RESET}` : '{bar}';
-    return `${object.padEnd(18)} ${bar} {value}/{total} rows | {rate} rows/s | ETA {eta_formatted}`;
+    return `${object.padEnd(18)} ${bar} {value}/{total} rows${this.tail}`;
   }
 
   notice(message: string): void {
@@ -44,13 +65,17 @@ export class TtyReporter implements Reporter {
     this.startedAt = performance.now();
     // With --limit the run ends once that many rows are written: the bar counts written rows then.
     this.limited = limit !== undefined;
-    this.bar = this.bars.create(limit === undefined ? rowsTotal : Math.min(limit, rowsTotal), 0, { rate: '0' }, { format: this.format(object) });
+    // No rate nor ETA before the first batch: there is nothing to measure them by.
+    this.bar = this.bars.create(limit === undefined ? rowsTotal : Math.min(limit, rowsTotal), 0, { rate: '-', eta: '-' }, { format: this.format(object) });
   }
 
   batchDone(progress: BatchProgress): void {
     const seconds = (performance.now() - this.startedAt) / 1000;
-    const rate = seconds > 0 ? Math.round(progress.rowsRead / seconds) : 0;
-    this.bar?.update(this.limited ? progress.rowsWritten : progress.rowsRead, { rate: String(rate) });
+    const done = this.limited ? progress.rowsWritten : progress.rowsRead;
+    const rate = seconds > 0 ? done / seconds : 0;
+    const total = this.bar?.getTotal() ?? 0;
+    const eta = rate > 0 ? etaText((total - done) / rate) : '-';
+    this.bar?.update(done, { rate: rate > 0 ? String(Math.round(rate)) : '-', eta });
   }
 
   retrying(object: string, attempt: number, delayMs: number, reason: string): void {
@@ -65,7 +90,7 @@ export class TtyReporter implements Reporter {
     const done = this.limited ? summary.rows_written : summary.rows_read;
     if (summary.status === 'success') {
       this.bar?.setTotal(done);
-      this.bar?.update(done);
+      this.bar?.update(done, { eta: '0s' });
     }
     this.bar = undefined;
   }

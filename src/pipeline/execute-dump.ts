@@ -1,11 +1,13 @@
+import { hostname } from 'node:os';
 import { connectClickHouse, openClickHouse } from '../clickhouse/open.js';
 import { literal } from '../clickhouse/sql.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
 import type { Settings } from '../config/settings.js';
 import { Interrupted, RowsLeftOut, RuntimeFailure, UsageError, messageOf, type AspectsError } from '../errors.js';
 import { connectLmsDatabase, type LmsDatabase, type LmsReader } from '../lms/database.js';
-import { lockName, lockScope, thisProcess } from '../lms/locks.js';
+import { lockedObject, lockName, lockScope, thisProcess } from '../lms/locks.js';
 import { missingSources } from '../lms/source-tables.js';
+import { versionInfo } from '../version.js';
 import type { Reporter } from '../output/reporter.js';
 import { ExactlyOnceWriter } from './exactly-once.js';
 import { filterFor } from './filters.js';
@@ -80,16 +82,27 @@ async function openStructureSource(lms: LmsDatabase, settings: Settings): Promis
   return modulestoreSource(lms, settings.modulestore);
 }
 
-/** The run locks of every planned object and the write locks of the PII ones (none for a dry run). */
-async function takeLocks(options: GuardOptions, settings: Settings, plan: ObjectPlan, request: DumpRequest, stop: StopSignals): Promise<DumpGuard> {
-  if (request.dryRun) return new DumpGuard(undefined, undefined);
+/** A dump's guard, and the planned objects another run holds (each with who holds it): those are left out. */
+interface Locking {
+  readonly guard: DumpGuard;
+  readonly locked: Map<string, string>;
+}
+
+/**
+ * The run locks of the planned objects it can take and the write locks of those of them with PII
+ * (none for a dry run). An object another run holds is left out; only when every one is held does
+ * the run stop (LockHeld, exit 75).
+ */
+async function takeLocks(options: GuardOptions, settings: Settings, plan: ObjectPlan, request: DumpRequest, stop: StopSignals): Promise<Locking> {
+  if (request.dryRun) return { guard: new DumpGuard(undefined, undefined), locked: new Map() };
   const scope = lockScope(options.location, settings.clickhouse);
   const objects = plan.sinks.map((sink) => sink.name).sort();
-  const run = await RunLocks.acquire(options, objects.map((object) => lockName('dump', object, scope)),
+  const { run, holders } = await RunLocks.acquire(options, objects.map((object) => lockName('dump', object, scope)),
     thisProcess('dump', objects), request.waitLock, stop.graceful);
-  const pii = plan.sinks.filter((sink) => sink.userColumn !== undefined);
+  const locked = new Map([...holders].map(([name, holder]) => [lockedObject(name), `locked by ${holder}; the next run dumps it`]));
+  const pii = plan.sinks.filter((sink) => sink.userColumn !== undefined && !locked.has(sink.name));
   const writes = new WriteLocks(options, new Map(pii.map((sink) => [sink.table, lockName('write', sink.table, scope)])));
-  return new DumpGuard(run, pii.length > 0 ? writes : undefined);
+  return { guard: new DumpGuard(run, pii.length > 0 ? writes : undefined), locked };
 }
 
 /**
@@ -102,13 +115,13 @@ async function clearEarlierRuns(target: ClickHouseTarget, database: string, plan
   for (const line of defusedLines(outcomes)) reporter.notice(line);
 }
 
-/** The plan without the objects named (each skipped with why: the others run), and the error that names them once the others are done. */
-function without(plan: ObjectPlan, reasons: ReadonlyMap<string, string>, reporter: Reporter, failure: (message: string) => AspectsError): { runnable: ObjectPlan; error?: AspectsError } {
+/** The plan without the objects named (each skipped with why: the others run), and one line naming them for the run's last line. */
+function without(plan: ObjectPlan, reasons: ReadonlyMap<string, string>, reporter: Reporter): { runnable: ObjectPlan; line?: string } {
   if (reasons.size === 0) return { runnable: plan };
   const skipped = [...reasons].map(([object, reason]) => ({ object, reason }));
   for (const { object, reason } of skipped) reporter.notice(`skipping ${object}: ${reason}`);
   const runnable = { ...plan, sinks: plan.sinks.filter((sink) => !reasons.has(sink.name)), skipped: [...plan.skipped, ...skipped] };
-  return { runnable, error: failure(skipped.map(({ object, reason }) => `${object} not dumped: ${reason}`).join('; ')) };
+  return { runnable, line: skipped.map(({ object, reason }) => `${object} not dumped: ${reason}`).join('; ') };
 }
 
 /**
@@ -118,13 +131,15 @@ function without(plan: ObjectPlan, reasons: ReadonlyMap<string, string>, reporte
 async function withTables(clickhouse: ClickHouseTarget | undefined, database: string, plan: ObjectPlan, writes: boolean, reporter: Reporter) {
   const problems = clickhouse ? await checkTables(clickhouse, database, plan, writes) : new Map<string, string>();
   if (problems.size > 0 && problems.size === plan.sinks.length) throw new RuntimeFailure([...new Set(problems.values())].join('; '));
-  return without(plan, problems, reporter, (message) => new RuntimeFailure(message));
+  const { runnable, line } = without(plan, problems, reporter);
+  return { runnable, ...(line ? { error: new RuntimeFailure(line) } : {}) };
 }
 
 /** The plan without the objects whose LMS tables or columns are missing: exit 2 once the others are done. */
 async function withSources(lms: LmsDatabase, plan: ObjectPlan, settings: Settings, reporter: Reporter) {
   const missing = await missingSources(lms, plan.sinks, settings.modulestore ? {} : LEARNING_SEQUENCES_TABLES);
-  return without(plan, missing, reporter, (message) => new UsageError(message));
+  const { runnable, line } = without(plan, missing, reporter);
+  return { runnable, ...(line ? { error: new UsageError(line) } : {}) };
 }
 
 /** --prune's step before each object, retried as every other read and write; a dry run only counts. */
@@ -141,17 +156,21 @@ function pruneStep(lms: LmsDatabase, clickhouse: ClickHouseTarget, database: str
 }
 
 /** The run's summary from the objects' results. */
-function dumpSummary(request: DumpRequest, plan: ObjectPlan, result: { objects: ObjectSummary[]; error?: AspectsError }): DumpSummary {
+function dumpSummary(request: DumpRequest, plan: ObjectPlan, result: { objects: ObjectSummary[]; error?: AspectsError; startedAt: Date }): DumpSummary {
   const { error } = result;
   const status = error === undefined ? 'success' : error instanceof Interrupted ? 'interrupted' : error instanceof RowsLeftOut ? 'incomplete' : 'failed';
   const objects = request.dryRun ? result.objects.map(dryRunSummary) : result.objects;
-  return { command: 'dump', dry_run: request.dryRun, force: request.force, status, objects, skipped: [...plan.skipped] };
+  return {
+    command: 'dump', version: versionInfo().version, host: hostname(), started_at: result.startedAt.toISOString(), finished_at: new Date().toISOString(),
+    dry_run: request.dryRun, force: request.force, status, objects, skipped: [...plan.skipped],
+  };
 }
 
 /** Opens both connections, checks them, dumps every planned object and closes everything. */
 export async function executeDump(
   settings: Settings, planned: ObjectPlan, request: DumpRequest, reporter: Reporter, stop: StopSignals,
 ): Promise<{ summary: DumpSummary; error?: AspectsError }> {
+  const startedAt = new Date();
   let plan = planned;
   const mysql = settings.mysql;
   if (!mysql) throw new UsageError('no LMS database configured: pass --mysql-url or set ASPECTS_MYSQL_URL');
@@ -174,7 +193,9 @@ export async function executeDump(
     const sources = await withSources(lms, tables.runnable, settings, reporter);
     plan = sources.runnable;
     const notice = (text: string) => reporter.notice(text);
-    guard = await takeLocks({ location: mysql, lms, retry: request.retry, onRetry, notice }, settings, plan, request, stop);
+    const locking = await takeLocks({ location: mysql, lms, retry: request.retry, onRetry, notice }, settings, plan, request, stop);
+    guard = locking.guard;
+    plan = without(plan, locking.locked, reporter).runnable;
     structures = plan.sinks.some((sink) => sink.children?.length) ? await openStructureSource(lms, settings) : undefined;
     const writer = new ExactlyOnceWriter(clickhouse, request.retry, stop.hard);
     if (!request.dryRun) await clearEarlierRuns(clickhouse, database, plan, request, reporter);
@@ -186,7 +207,7 @@ export async function executeDump(
       lms, clickhouse, writer, database, reporter, signal: stop.graceful, hardStop: stop.hard, structures, guard, ...(prune ? { prune } : {}),
     });
     const error = combinedFailure([result.error, tables.error, sources.error, leftOutError(result.objects)]);
-    const summary = dumpSummary(request, plan, { objects: result.objects, error });
+    const summary = dumpSummary(request, plan, { objects: result.objects, error, startedAt });
     return error ? { summary, error } : { summary };
   } finally {
     await guard?.release();

@@ -29,7 +29,7 @@ function planAll(policy: ObjectPolicy): ObjectPlan {
       return false;
     }
     if (sink.pii && !policy.enablePii) {
-      skipped.push({ object: sink.name, reason: 'holds PII and ASPECTS_ENABLE_PII is not set' });
+      skipped.push({ object: sink.name, reason: 'holds PII and ASPECTS_ENABLE_PII is not true' });
       return false;
     }
     return true;

@@ -1,7 +1,7 @@
 import type { Key } from '../lms/keyset.js';
 import type { Reporter } from '../output/reporter.js';
 import type { Sink } from '../sinks/types.js';
-import { UNCHANGED_ROW } from './decision.js';
+import { RETIRED_USER, UNCHANGED_ROW, type Decision } from './decision.js';
 import type { Decided } from './pages.js';
 import { countDecision, type ObjectSummary } from './summary.js';
 
@@ -12,10 +12,10 @@ import { countDecision, type ObjectSummary } from './summary.js';
 export class Progress {
   constructor(
     private readonly sink: Sink, readonly summary: ObjectSummary, private readonly reporter: Reporter,
-    private readonly rowsTotal: number, private readonly explain: boolean, private readonly limit?: number,
+    private readonly rowsTotal: number, private readonly listed: (decision: Decision) => boolean, private readonly limit?: number,
   ) {}
 
-  /** Counts the decisions of a page's rows (and reports them, with --verbose or --dry-run), and rows found unchanged in bulk. */
+  /** Counts the decisions of a page's rows (and reports those `listed`: --verbose every one, --dry-run those to write), and rows found unchanged in bulk. */
   decided(entries: readonly Decided[], unchanged = 0): void {
     if (unchanged > 0) {
       this.summary.rows_unchanged += unchanged;
@@ -23,8 +23,8 @@ export class Progress {
     }
     for (const { key, decision } of entries) {
       countDecision(this.summary, decision);
-      if (this.explain) this.reporter.decision(this.sink.name, key, decision);
-      if (!decision.dump) this.summary.rows_unchanged += 1;
+      if (this.listed(decision)) this.reporter.decision(this.sink.name, key, decision);
+      if (!decision.dump && decision.reason !== RETIRED_USER.reason) this.summary.rows_unchanged += 1;
     }
   }
 
@@ -44,7 +44,13 @@ export class Progress {
     summary.batches += 1;
     this.reporter.batchDone({
       object: this.sink.name, rowsRead: summary.rows_read, rowsTotal: this.rowsTotal,
-      rowsWritten: summary.rows_written, lastKey, batch: summary.batches, limit: this.limit,
+      rowsWritten: summary.rows_written, rowsInOpenInsert: this.rowsInOpenInsert(), lastKey, batch: summary.batches, limit: this.limit,
     });
+  }
+
+  /** Rows decided to be written that no complete insert holds yet (they stream into an open one). */
+  private rowsInOpenInsert(): number {
+    const decided = Object.values(this.summary.decisions.dumped).reduce((sum, rows) => sum + rows, 0);
+    return Math.max(0, decided - this.summary.rows_written - (this.summary.rows_left_out ?? 0));
   }
 }

@@ -23,7 +23,7 @@ export interface DumpRequest {
   readonly prune: boolean;
   /** ...even when the LMS lacks most of an object's keys (--allow-mass-delete). */
   readonly allowMassDelete: boolean;
-  /** Report every row's dump or skip decision (--verbose, --dry-run). */
+  /** Report every row's dump or skip decision (--verbose); a dry run alone reports the rows it would write. */
   readonly explain: boolean;
   /** At most this many rows written per object (exact). */
   readonly limit: number | undefined;

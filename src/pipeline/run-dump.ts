@@ -188,7 +188,8 @@ class ObjectDump {
     const stored = this.storedFingerprints(span);
     const incremental = await this.callClickHouse(() => openIncremental(this.sink, this.request.force, clickhouse, database, stored));
     const retirements = await this.retirements();
-    const progress = new Progress(this.sink, this.summary, reporter, span.rows, this.request.explain, this.request.limit);
+    const { explain, dryRun } = this.request;
+    const progress = new Progress(this.sink, this.summary, reporter, span.rows, (decision) => explain || (dryRun && decision.dump), this.request.limit);
     const reader: PageReader = {
       sink: this.sink, filter: this.filter, pageSize: this.request.batchSize, incremental,
       fields: this.fields(), probe: this.probe(stored), shape: pageRowMaker(this.sink, references), unchanged: this.unchanged(stored, grid, retirements),
@@ -363,11 +364,12 @@ class ObjectDump {
     return new RuntimeFailure(`${this.sink.name} failed: ${messageOf(error)}. ${landed}${this.hint(lost, error)}`, { cause: error });
   }
 
-  /** With --ids: how many of the requested keys the LMS has, said aloud when some are not there. */
+  /** With --ids: how many of the requested keys (less --skip-ids, after --start-pk) the LMS has, said aloud when some are not there. */
   private countRequestedKeys(): void {
     if (!this.filter.ids) return;
     const skipped = new Set(this.filter.skipIds ?? []);
-    const requested = new Set(this.filter.ids.filter((key) => !skipped.has(key))).size;
+    const after = this.filter.afterKey;
+    const requested = new Set(this.filter.ids.filter((key) => !skipped.has(key) && (after === undefined || key > after))).size;
     Object.assign(this.summary, { keys_requested: requested, keys_found: this.summary.rows_read });
     if (this.summary.rows_read < requested) this.ctx.reporter.notice(`${this.sink.name}: ${this.summary.rows_read} of ${requested} requested keys found in the LMS`);
   }

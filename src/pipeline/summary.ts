@@ -68,6 +68,12 @@ export interface FailedInsert {
 /** The result of one `aspects dump` run. */
 export interface DumpSummary {
   command: 'dump';
+  /** The tool's version and the host it ran on. */
+  version: string;
+  host: string;
+  /** ISO 8601 UTC: when the run started and ended. */
+  started_at: string;
+  finished_at: string;
   dry_run: boolean;
   force: boolean;
   /** incomplete: everything was written but the rows no rule can write (objects' left_out). */

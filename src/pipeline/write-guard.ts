@@ -78,10 +78,14 @@ export class WriteLocks {
 export class RunLocks {
   constructor(private readonly options: GuardOptions, private held: HeldLocks, private readonly owner: LockOwner) {}
 
-  static async acquire(options: GuardOptions, names: readonly string[], owner: LockOwner, wait: number | 'forever', signal?: AbortSignal): Promise<RunLocks> {
+  /** The run locks it can take, and the holder of each other one (LockHeld when none is free). */
+  static async acquire(
+    options: GuardOptions, names: readonly string[], owner: LockOwner, wait: number | 'forever', signal?: AbortSignal,
+  ): Promise<{ run: RunLocks; holders: Map<string, string> }> {
     const hint = 'wait for it with --wait-lock[=SECONDS], or stop that process if it is stuck';
-    const held = await withRetry(() => HeldLocks.acquire(options.location, names, { owner, wait, signal, hint }), isTransientMysqlError, options.retry, options.onRetry);
-    return new RunLocks(options, held, owner);
+    const { locks, holders } = await withRetry(() => HeldLocks.acquireAvailable(options.location, names, { owner, wait, signal, hint }),
+      isTransientMysqlError, options.retry, options.onRetry);
+    return { run: new RunLocks(options, locks, owner), holders };
   }
 
   /** Makes sure the locks are still ours; takes them again (or fails with LockHeld) after a lost session. */

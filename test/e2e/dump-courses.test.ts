@@ -82,7 +82,7 @@ describe('course_overviews: incremental by last publish', () => {
     await clickHouseSql(sink.url, `ALTER TABLE ${sink.database}.course_overviews DELETE WHERE course_key = '${courseKey(8)}'`);
     await new Promise((resolve) => setTimeout(resolve, 500));
     await insert(courseKey(8), 'not a time');
-    const result = await dump('--dry-run');
+    const result = await dump('--dry-run', '--verbose');
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(decisions(result), {
       dumped: { 'Last dump time in ClickHouse is unreadable': 1 }, skipped: { [NOT_PUBLISHED]: 50 },

@@ -39,6 +39,19 @@ describe('aspects dump on a terminal', () => {
   it('a notice before the first bar (an object skipped) is shown too', async () => {
     const { code, lines } = await onTerminal(['dump', '--object', 'all', '--dry-run', '--sleep-time', '0'], { ...cliEnv(lms, sink), ASPECTS_ENABLE_PII: 'false' });
     assert.equal(code, 0, lines.join('\n'));
-    assert.ok(lines.some((line) => line.endsWith('skipping user_profile: holds PII and ASPECTS_ENABLE_PII is not set')), lines.join('\n'));
+    assert.ok(lines.some((line) => line.endsWith('skipping user_profile: holds PII and ASPECTS_ENABLE_PII is not true')), lines.join('\n'));
+  });
+
+  it('a narrow terminal gets a shorter line (no ETA, then no rate), never one cut mid-word', async () => {
+    for (const columns of [70, 44]) {
+      const { code, lines } = await onTerminal(['dump', '--object', 'course_enrollment', '--force', '--sleep-time', '0', '--batch-size', '10'], cliEnv(lms, sink), columns);
+      assert.equal(code, 0, lines.join('\n'));
+      const bars = lines.filter((line) => line.startsWith('course_enrollment ') && line.includes(' rows'));
+      assert.ok(bars.length > 0, lines.join('\n'));
+      for (const bar of bars) {
+        assert.ok(bar.length <= columns, `longer than ${columns} columns: ${bar}`);
+        assert.match(bar, columns === 70 ? / \d+\/\d+ rows \| (\d+|-) rows\/s$/ : / \d+\/\d+ rows$/);
+      }
+    }
   });
 });

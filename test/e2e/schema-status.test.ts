@@ -179,7 +179,7 @@ describe('aspects status on an embedded store: schema init, dump, status', () =>
     const document = JSON.parse(status.stdout) as { objects: { object: string }[]; skipped: { object: string; reason: string }[] };
     assert.deepEqual(document.skipped.map((each) => each.object), ['user_profile', 'external_id']);
     assert.ok(!document.objects.some((each) => each.object === 'user_profile'));
-    assert.match(status.stderr, /^not checking user_profile: holds PII and ASPECTS_ENABLE_PII is not set$/m);
+    assert.match(status.stderr, /^not checking user_profile: holds PII and ASPECTS_ENABLE_PII is not true$/m);
     const named = await noPii('status', '--object', 'user_profile', '--fail-on-stale', '--json');
     assert.equal(named.code, 3, named.stderr);
     assert.equal(objects(named.stdout).user_profile?.missing_keys, 3);

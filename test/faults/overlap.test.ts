@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
-import type { TestEventSink } from '../support/clickhouse.js';
+import { createTestEventSink, type TestEventSink } from '../support/clickhouse.js';
 import { oneErrorLine, runAspects, startAspects } from '../support/cli.js';
 import type { TestLms } from '../support/env.js';
 import { assertSameRows, expectedRows } from '../support/expected.js';
@@ -30,6 +30,28 @@ describe('one dump of an object at a time, shared through the LMS database', () 
     const enrollments = await scalar(lms, 'SELECT COUNT(*) FROM student_courseenrollment');
     assert.deepEqual(await copies(sink, 'course_enrollment'), { rows: enrollments, keys: enrollments });
     assert.deepEqual(await copies(sink, 'user_profile'), { rows: 1500, keys: 1500 });
+  });
+
+  it('--object all meeting a run that holds some objects dumps the others (exit 0, the held ones named); exit 75 only when all are held', async () => {
+    const fresh = await createTestEventSink();
+    const env = cliEnv(lms, fresh);
+    const first = startAspects(['dump', '--object', 'course_enrollment', 'user_profile', '--batch-size', '200', '--sleep-time', '0.5'], env);
+    await logged(first, /course_enrollment: batch 1,/);
+    const allHeld = await runAspects(['dump', '--object', 'user_profile', 'course_enrollment', '--sleep-time', '0'], env);
+    assert.equal(allHeld.code, 75, allHeld.stderr);
+    assert.match(oneErrorLine(allHeld), /^aspects: course_enrollment is locked by aspects dump of course_enrollment,user_profile .*; user_profile is locked by aspects dump of course_enrollment,user_profile .*; wait for it with --wait-lock/);
+    const others = await runAspects(['dump', '--object', 'user_profile', 'external_id', 'course_enrollment', '--sleep-time', '0', '--json'], env);
+    assert.equal(others.code, 0, others.stderr);
+    const summary = jsonSummary(others);
+    assert.deepEqual(summary.objects.map((each) => [each.object, each.status]), [['external_id', 'success']]);
+    assert.deepEqual(summary.skipped.map((each) => each.object).sort(), ['course_enrollment', 'user_profile']);
+    for (const each of summary.skipped as unknown as { reason: string }[]) assert.match(each.reason, /^locked by aspects dump of course_enrollment,user_profile on host .*; the next run dumps it$/);
+    assert.match(others.stderr, / skipping user_profile: locked by aspects dump of course_enrollment,user_profile /);
+    assert.equal((await first.done).code, 0);
+    const externalIds = await scalar(lms, 'SELECT COUNT(*) FROM external_user_ids_externalid');
+    assert.deepEqual(await copies(fresh, 'external_id'), { rows: externalIds, keys: externalIds });
+    assert.deepEqual(await copies(fresh, 'user_profile'), { rows: 1500, keys: 1500 });
+    await fresh.drop();
   });
 
   it('with --wait-lock the second waits, then finds nothing left to write', async () => {

@@ -148,7 +148,7 @@ describe('pages written in their turn', () => {
     const summary = emptyObjectSummary('course_enrollment', 'course_enrollment');
     const destination = new RecordedDestination();
     const retirements = { refresh: async () => undefined, retired: (row: PageRow) => retiredUsers.includes(row.user as number) } as unknown as Retirements;
-    const progress = new Progress(courseEnrollment, summary, quietReporter, 100, false);
+    const progress = new Progress(courseEnrollment, summary, quietReporter, 100, () => false);
     const pages = new PageWriter({ destination, progress, guard: { ensureRunLocks: async () => undefined, writeLock: () => undefined }, limit, retirements });
     return { pages, destination, summary };
   }
