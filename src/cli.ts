@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { redact } from './config/secrets.js';
 import { versionText } from './version.js';
+import { unknownEnvironmentSettings } from './config/setting-names.js';
 import { dumpCommand } from './commands/dump.js';
 import { retireCommand } from './commands/retire.js';
 import { schemaCommand } from './commands/schema.js';
@@ -95,6 +96,11 @@ function errorLine(exitCode: number, message: string, jsonLogs: boolean): string
   return jsonLogs ? JSON.stringify({ time: timestamp(), level: 'error', event: 'error', exit_code: exitCode, message }) : `aspects: ${message}`;
 }
 
+/** A warning as stderr shows it: `aspects: warning: …`, or with --log-format json a `warning` event. */
+function warningLine(message: string, jsonLogs: boolean): string {
+  return jsonLogs ? JSON.stringify({ time: timestamp(), level: 'warning', event: 'warning', message }) : `aspects: warning: ${message}`;
+}
+
 function exitCodeOf(error: unknown, context: CommandContext, jsonLogs: boolean): number {
   if (error instanceof CommanderError) {
     // commander already printed its one-line message; help and version are successes.
@@ -149,6 +155,7 @@ export async function runCli(args: readonly string[], context: CommandContext): 
   const stdout = trackedStdout(context.streams.stdout);
   const tracked: CommandContext = { ...context, streams: { ...context.streams, stdout: stdout.stream } };
   const jsonLogs = wantsJsonLogs(args);
+  for (const warning of unknownEnvironmentSettings(context.env)) writeLine(context.streams.stderr, warningLine(warning, jsonLogs));
   try {
     await buildProgram(tracked, jsonLogs).parseAsync(normaliseAliases(args), { from: 'user' });
     return EXIT_CODES.success;

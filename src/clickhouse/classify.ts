@@ -42,6 +42,11 @@ export function rowsDoNotFit(text: string): boolean {
   return code !== undefined && ROWS_DO_NOT_FIT.has(code);
 }
 
+/** Whether a failure is ClickHouse running out of memory (MEMORY_LIMIT_EXCEEDED): the same insert fails the same way. */
+export function memoryExceeded(text: string): boolean {
+  return clickHouseCode(text) === 241 || /memory limit \(.*\) exceeded/i.test(text);
+}
+
 /** A parse error without the row text it quotes (learners' data must not reach logs). */
 function withoutRowData(line: string): string {
   return line.replace(/ before: .*?(?=: \(at row \d+\)|$)/, '').replace(/,? ?parsed text: .*$/, '');

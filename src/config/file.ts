@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { UsageError, messageOf } from '../errors.js';
+import { processNoticeLine } from '../output/streams.js';
+import { unknownFileSettings } from './setting-names.js';
 
 /** The keys of a config file, mirroring the plugin's Django settings (all optional). */
 export interface ConfigFile {
@@ -52,6 +54,7 @@ export function readConfigFile(path: string): ConfigFile {
   } catch (error) {
     throw new UsageError(`cannot read config file ${path}: ${messageOf(error)}`);
   }
+  refusePython(path, content);
   let parsed: unknown;
   try {
     parsed = parseYaml(content);
@@ -63,7 +66,26 @@ export function readConfigFile(path: string): ConfigFile {
   if (!isMapping(parsed)) {
     throw new UsageError(`config file ${path} must hold a mapping of settings`);
   }
+  warnOnce(unknownFileSettings(path, Object.keys(parsed)));
   return parsed as ConfigFile;
+}
+
+/** Lines already said: a file read by several steps of one command warns once. */
+const warned = new Set<string>();
+
+function warnOnce(lines: readonly string[]): void {
+  for (const line of lines.filter((each) => !warned.has(each))) {
+    warned.add(line);
+    processNoticeLine(`aspects: warning: ${line}`);
+  }
+}
+
+/** A Django settings module (Tutor writes the ClickHouse settings in Python) is no YAML: say what to give instead. */
+function refusePython(path: string, content: string): void {
+  if (!path.endsWith('.py') && !/^(from \S+ import |import \S+$)/m.test(content)) return;
+  throw new UsageError(`config file ${path} is Python (a Django settings module): aspects reads YAML or JSON, such as the LMS's `
+    + 'lms.yml or Tutor\'s lms.env.yml (for DATABASES); give the ClickHouse settings as ASPECTS_CLICKHOUSE_URL, ASPECTS_CLICKHOUSE_USERNAME, '
+    + 'ASPECTS_CLICKHOUSE_PASSWORD and ASPECTS_CLICKHOUSE_DATABASE');
 }
 
 /** The ClickHouse settings of a config file, as text (YAML may have typed a password as a number). */

@@ -177,7 +177,9 @@ function disabledObjects(file: ConfigFile): Set<string> {
 function resolveMysql(flags: ConnectionFlags, env: Env, file: ConfigFile): MysqlLocation | undefined {
   const url = first(flags.mysqlUrl, env.ASPECTS_MYSQL_URL, file.ASPECTS_MYSQL_URL, mysqlUrlFromDjango(file));
   if (url === undefined) return undefined;
-  const location = parseMysqlUrl(url);
+  const parsed = parseMysqlUrl(url);
+  // A password of its own spares percent-encoding it into the URL (a `/` or `@` in it).
+  const location = env.ASPECTS_MYSQL_PASSWORD === undefined ? parsed : { ...parsed, password: env.ASPECTS_MYSQL_PASSWORD };
   registerSecret(location.password);
   return location;
 }

@@ -177,7 +177,9 @@ export async function executeDump(
   const targets = plan.sinks.map((sink) => ({ sink, filter: filterFor(sink, request.filter) }));
   for (const skipped of plan.skipped) reporter.notice(`skipping ${skipped.object}: ${skipped.reason}`);
   for (const note of plan.notes) reporter.notice(note);
-  const onRetry: RetryListener = (attempt, delayMs, error) => reporter.retrying('connect', attempt, delayMs, messageOf(error));
+  // The first retry says how long it may go on: a mistyped port is not two silent minutes.
+  const budget = `; trying again for up to ${Math.round(request.retry.budgetMs / 1000)}s (--retry-for)`;
+  const onRetry: RetryListener = (attempt, delayMs, error) => reporter.retrying('connect', attempt, delayMs, `${messageOf(error)}${attempt === 1 ? budget : ''}`);
   const retry: ConnectRetry = { policy: request.retry, signal: stop.hard, onRetry };
   // A forced dry run never talks to ClickHouse; anything else checks it answers first.
   const offline = request.dryRun && request.force && !request.prune;

@@ -1,4 +1,4 @@
-import { rowsDoNotFit } from '../clickhouse/classify.js';
+import { memoryExceeded, rowsDoNotFit } from '../clickhouse/classify.js';
 import { isTransientClickHouse, type ClickHouseTarget, type TableName } from '../clickhouse/target.js';
 import { AspectsError, Interrupted, RuntimeFailure, UsageError, messageOf } from '../errors.js';
 import type { LmsReader } from '../lms/database.js';
@@ -339,8 +339,10 @@ class ObjectDump {
 
   private hint(tableLost = false, error?: unknown): string {
     const resume = resumeHint(this.sink, this.summary, this.filter, this.request.force, tableLost);
-    if (error === undefined || !rowsDoNotFit(messageOf(error))) return resume;
+    const message = error === undefined ? '' : messageOf(error);
     const [, state = '', action = resume] = /^(.*; )?((?:run|resume) .*)$/.exec(resume) ?? [];
+    if (memoryExceeded(message)) return `${state}ClickHouse ran out of memory for inserts this large: ${action} with smaller ones (--insert-rows 100000 or --insert-mb 32)`;
+    if (!rowsDoNotFit(message)) return resume;
     return `${state}the rows do not fit the ClickHouse table as it is: aspects schema status lists how it differs from Aspects'; once it is fixed, ${action}`;
   }
 

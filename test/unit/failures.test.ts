@@ -38,3 +38,13 @@ describe('one error for several', () => {
     assert.equal(joined.message, 'a failed; interrupted: resume with …');
   });
 });
+
+describe('ClickHouse out of memory', () => {
+  it('is told apart (its advice is smaller inserts, not the same command again), in both spellings of the server', async () => {
+    const { memoryExceeded, rowsDoNotFit } = await import('../../src/clickhouse/classify.js');
+    assert.equal(memoryExceeded('Code: 241. DB::Exception: Memory limit (for query) exceeded: would use 9.32 GiB (attempt to allocate chunk of 4194304 bytes), maximum: 9.31 GiB'), true);
+    assert.equal(memoryExceeded('Code: 241, e.displayText() = DB::Exception: Memory limit (total) exceeded'), true);
+    assert.equal(memoryExceeded('Code: 27. DB::Exception: Cannot parse input'), false);
+    assert.equal(rowsDoNotFit('Code: 241. DB::Exception: Memory limit (for query) exceeded'), false);
+  });
+});

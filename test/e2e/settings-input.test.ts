@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { TestEventSink } from '../support/clickhouse.js';
+import { oneErrorLine, runAspects } from '../support/cli.js';
+import { uniqueName, type TestLms } from '../support/env.js';
+import { cliEnv, onLmsAndSink, scalar } from '../support/scenario.js';
+import { tempFolder } from '../support/temp.js';
+
+// Settings an operator gets slightly wrong are named, not silently ignored.
+describe('settings: misspelt names, Python files, a password of its own, a name not yet resolvable', () => {
+  let lms: TestLms;
+  let sink: TestEventSink;
+  onLmsAndSink({ users: 12 }, (made) => ({ lms, sink } = made));
+  const dump = (env: Record<string, string>, ...args: string[]) => runAspects(['dump', '--object', 'course_enrollment', '--sleep-time', '0', ...args], env);
+
+  it('a misspelt ASPECTS_* variable is named with the one it resembles; the run goes on', async () => {
+    const result = await dump({ ...cliEnv(lms, sink), ASPECTS_CLICKHOUSE_DATABSE: 'x', ASPECTS_SOMETHING_ELSE: 'y' });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /^aspects: warning: environment variable ASPECTS_CLICKHOUSE_DATABSE is not a setting of aspects and is ignored; did you mean ASPECTS_CLICKHOUSE_DATABASE\?$/m);
+    assert.match(result.stderr, /^aspects: warning: environment variable ASPECTS_SOMETHING_ELSE is not a setting of aspects and is ignored$/m);
+  });
+
+  it('an unknown key of ours in the config file is named once; the LMS\'s own keys are not', async () => {
+    const config = join(tempFolder('aspects-settings-'), 'lms.yml');
+    writeFileSync(config, 'EVENT_SINK_CLICKHOUSE_PII_MODELZ: [user_profile]\nFEATURES: {ENABLE_X: true}\nSECRET_KEY: abc\n');
+    const result = await dump({ ...cliEnv(lms, sink), ASPECTS_CONFIG: config });
+    assert.equal(result.code, 0, result.stderr);
+    const warnings = result.stderr.split('\n').filter((line) => line.includes('warning'));
+    assert.deepEqual(warnings, [`aspects: warning: config file ${config}: key EVENT_SINK_CLICKHOUSE_PII_MODELZ is not a setting of aspects and is ignored; did you mean EVENT_SINK_CLICKHOUSE_PII_MODELS?`]);
+  });
+
+  it('a Django settings module (.py) is refused in one line saying what to give instead (exit 2)', async () => {
+    const config = join(tempFolder('aspects-settings-'), 'production.py');
+    writeFileSync(config, 'from .common import *\nEVENT_SINK_CLICKHOUSE_BACKEND_CONFIG = {"url": "http://clickhouse:8123"}\n');
+    const result = await dump({ ...cliEnv(lms, sink), ASPECTS_CONFIG: config });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(oneErrorLine(result), /^aspects: config file \S+production\.py is Python \(a Django settings module\): aspects reads YAML or JSON, .*ASPECTS_CLICKHOUSE_URL/);
+  });
+
+  it('ASPECTS_MYSQL_PASSWORD gives the MySQL password unencoded (a / @ : % in it), and it never shows', async () => {
+    const user = uniqueName('aspects_pw').slice(0, 30);
+    const password = 'a/b@c:d%e f';
+    await lms.db.query(`CREATE USER '${user}'@'%' IDENTIFIED BY ?`, [password]);
+    try {
+      await lms.db.query(`GRANT SELECT ON \`${lms.name}\`.* TO '${user}'@'%'`);
+      await lms.db.query(`GRANT SELECT ON mysql.* TO '${user}'@'%'`).catch(() => undefined);
+      const url = new URL(lms.url);
+      const env = { ...cliEnv(lms, sink), ASPECTS_MYSQL_URL: `mysql://${user}@${url.host}${url.pathname}`, ASPECTS_MYSQL_PASSWORD: password };
+      const result = await dump(env, '--force', '--json');
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(await sink.count('course_enrollment') >= await scalar(lms, 'SELECT COUNT(*) FROM student_courseenrollment'), true);
+      const wrong = await dump({ ...env, ASPECTS_MYSQL_PASSWORD: `${password}x`, ASPECTS_MYSQL_URL: `mysql://${user}@${url.host}${url.pathname}` }, '--retry-for', '0');
+      assert.equal(wrong.code, 1, wrong.stderr);
+      assert.ok(!wrong.stderr.includes(password), wrong.stderr);
+    } finally {
+      await lms.db.query(`DROP USER '${user}'@'%'`);
+    }
+  });
+
+  it('a host name that does not resolve (a Service just created) is retried, and the first retry says for how long', async () => {
+    const result = await dump({ ...cliEnv(lms, sink), ASPECTS_MYSQL_URL: 'mysql://root@aspects-no-such-host.invalid:3306/openedx' }, '--retry-for', '2');
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /connect: attempt 1 failed \(.*(ENOTFOUND|EAI_AGAIN).*; trying again for up to 2s \(--retry-for\)\); retrying in/);
+  });
+});
