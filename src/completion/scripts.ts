@@ -14,7 +14,16 @@ function valueBranches(tree: readonly CommandSpec[]): string {
     .map((option) => `    "${spec.path} ${option.flag}") echo "${words(option.values)}" ;;`)).join('\n');
 }
 
-/** bash: `source <(aspects completion bash)`. */
+/** The flags of each command whose options pass `test`: `"dump") echo "--object --ids" ;;`. */
+function flagBranches(tree: readonly CommandSpec[], test: (option: CommandSpec['options'][number]) => boolean): string {
+  return caseBranches(tree, (spec) => spec.options.filter(test).map((option) => option.flag));
+}
+
+/**
+ * bash: `source <(aspects completion bash)`. bash splits `--object=us` at the `=` (COMP_WORDBREAKS),
+ * so the word before a `=` is the option; after a comma the part after it is completed; a word
+ * after a variadic option's values is one more of them; files only where an option takes one.
+ */
 export function bashScript(tree: readonly CommandSpec[]): string {
   return `# aspects completion for bash: source <(aspects completion bash), or save as /etc/bash_completion.d/aspects
 _aspects_children() {
@@ -32,17 +41,51 @@ _aspects_values() {
 ${valueBranches(tree)}
   esac
 }
+_aspects_variadic() {
+  case "$1" in
+${flagBranches(tree, (option) => option.variadic)}
+  esac
+}
+_aspects_file_options() {
+  case "$1" in
+${flagBranches(tree, (option) => option.file)}
+  esac
+}
+_aspects_takes_value() {
+  case "$1" in
+${flagBranches(tree, (option) => option.takesValue)}
+  esac
+}
+_aspects_option_before() {
+  local i word nearest=1
+  for ((i = COMP_CWORD - 1; i > 0; i--)); do
+    word="\${COMP_WORDS[i]}"
+    [[ "$word" == "=" ]] && continue
+    if [[ "$word" == -* ]]; then
+      [[ " $(_aspects_takes_value "$1") " == *" $word "* ]] || return
+      if [[ $nearest -eq 1 || " $(_aspects_variadic "$1") " == *" $word "* ]]; then echo "$word"; fi
+      return
+    fi
+    nearest=0
+    [[ " $(_aspects_children "$1") " == *" $word "* ]] && return
+  done
+}
 _aspects_complete() {
-  local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}" path="" word i values
+  local cur="\${COMP_WORDS[COMP_CWORD]}" path="" word i values flag prefix=""
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="\${COMP_WORDS[i]}"
     case " $(_aspects_children "$path") " in *" $word "*) path="\${path:+$path }$word" ;; esac
   done
-  values="$(_aspects_values "$path $prev")"
-  if [[ -n "$values" ]]; then COMPREPLY=($(compgen -W "$values" -- "$cur")); return; fi
-  if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "$(_aspects_options "$path")" -- "$cur")); return; fi
-  COMPREPLY=($(compgen -W "$(_aspects_children "$path")" -- "$cur"))
-  [[ \${#COMPREPLY[@]} -eq 0 ]] && COMPREPLY=($(compgen -f -- "$cur"))
+  [[ "$cur" == "=" ]] && cur=""
+  if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "$(_aspects_options "$path")" -- "$cur")); return 0; fi
+  flag="$(_aspects_option_before "$path")"
+  if [[ "$cur" == *,* ]]; then prefix="\${cur%,*},"; cur="\${cur##*,}"; fi
+  values="$(_aspects_values "$path $flag")"
+  if [[ -n "$flag" && -n "$values" ]]; then COMPREPLY=($(compgen -P "$prefix" -W "$values" -- "$cur")); return 0; fi
+  if [[ -n "$flag" && " $(_aspects_file_options "$path") " == *" $flag "* ]]; then COMPREPLY=($(compgen -f -- "$cur")); return 0; fi
+  [[ -n "$flag" ]] && return 0
+  values="$(_aspects_children "$path")"
+  COMPREPLY=($(compgen -W "\${values:-$(_aspects_options "$path")}" -- "$cur"))
   return 0
 }
 complete -F _aspects_complete aspects
@@ -80,6 +123,19 @@ export function fishScript(tree: readonly CommandSpec[]): string {
     '  set -l path (__aspects_path)',
     '  test "$path" = "$argv[1]"',
     'end',
+    // The option a word continues: the current word's own `--flag=`, else the nearest option before it.
+    'function __aspects_list_option',
+    '  set -l current (commandline -ct)',
+    "  if string match -qr -- '^--[^=]+=' $current; string split -m1 = -- $current; return; end",
+    '  for word in (commandline -opc)[-1..2]',
+    "    if string match -q -- '-*' $word; string split -m1 = -- $word; return; end",
+    '  end',
+    'end',
+    // The values, after what the current word holds up to its last comma (`user_profile,ext` → `user_profile,external_id`).
+    'function __aspects_list_values',
+    "  set -l prefix (string replace -r -- '^--[^=]+=' '' (commandline -ct) | string replace -r -- '[^,]*$' '')",
+    '  for value in $argv; echo $prefix$value; end',
+    'end',
     'complete -c aspects -f',
   ];
   for (const spec of tree) {
@@ -87,8 +143,13 @@ export function fishScript(tree: readonly CommandSpec[]): string {
     const describe = (name: string) => tree.find((each) => each.path === (spec.path ? `${spec.path} ${name}` : name))?.description ?? '';
     for (const child of spec.children) lines.push(`complete -c aspects ${at} -a ${child} -d ${fishText(describe(child))}`);
     for (const option of spec.options) {
-      const value = option.values.length > 0 ? ` -x -a ${fishText(words(option.values))}` : option.takesValue ? ' -r' : '';
+      const listed = fishText(`(__aspects_list_values ${words(option.values)})`);
+      const value = option.values.length > 0 ? ` -x -a ${listed}` : option.takesValue ? ' -r' : '';
       lines.push(`complete -c aspects ${at} -l ${option.flag.replace(/^--/, '')}${value} -d ${fishText(option.description)}`);
+      if (option.variadic && option.values.length > 0) {
+        const continues = `-n ${fishText(`__aspects_at '${spec.path}'; and contains -- ${option.flag} (__aspects_list_option)[1]`)}`;
+        lines.push(`complete -c aspects ${continues} -a ${listed}`);
+      }
     }
   }
   return `${lines.join('\n')}\n`;

@@ -15,6 +15,10 @@ export interface OptionSpec {
   readonly flag: string;
   readonly description: string;
   readonly takesValue: boolean;
+  /** Takes several values (`--object a b`): a later word is one of them too. */
+  readonly variadic: boolean;
+  /** Its value is a file name (`--config <file>`): the only place files are offered. */
+  readonly file: boolean;
   /** The values it takes, when they are a fixed set. */
   readonly values: readonly string[];
 }
@@ -28,7 +32,10 @@ const KNOWN_VALUES: Readonly<Record<string, readonly string[]>> = { '--object': 
 function optionSpec(option: Option): OptionSpec {
   const flag = option.long ?? option.short ?? option.flags;
   const values = option.argChoices ?? KNOWN_VALUES[flag] ?? [];
-  return { flag, description: option.description, takesValue: option.required || option.optional, values };
+  return {
+    flag, description: option.description, takesValue: option.required || option.optional, variadic: option.variadic,
+    file: /<file>/.test(option.flags), values,
+  };
 }
 
 /** Every command of `program` (itself first), depth first. */
@@ -36,7 +43,7 @@ export function commandTree(program: Command, path = ''): CommandSpec[] {
   const children = program.commands.map((each) => each.name());
   const spec: CommandSpec = {
     path, description: program.description(),
-    options: [...program.options.map(optionSpec), { flag: '--help', description: 'display help', takesValue: false, values: [] }],
+    options: [...program.options.map(optionSpec), { flag: '--help', description: 'display help', takesValue: false, variadic: false, file: false, values: [] }],
     children: path === 'completion' ? [...SHELLS] : children,
   };
   return [spec, ...program.commands.flatMap((each) => commandTree(each, path ? `${path} ${each.name()}` : each.name()))];

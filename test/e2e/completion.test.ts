@@ -45,6 +45,34 @@ describe('aspects completion bash|zsh|fish', () => {
     assert.ok(bashOffers(bash, ['aspects', 'schema', 'status', '--']).includes('--json'));
   });
 
+  // Words as bash splits them: `--object=us` is `--object`, `=`, `us` (COMP_WORDBREAKS holds `=`).
+  it('bash completes a value after =, the part after a comma, later values of a variadic option, and files only where an option takes one', () => {
+    const bash = scripts.bash as string;
+    assert.deepEqual(bashOffers(bash, ['aspects', 'dump', '--object', '=', 'us']), ['user_profile']);
+    assert.deepEqual(bashOffers(bash, ['aspects', 'dump', '--log-format', '=', '']), ['text', 'json']);
+    assert.deepEqual(bashOffers(bash, ['aspects', 'dump', '--object', 'user_profile,ext']), ['user_profile,external_id']);
+    assert.deepEqual(bashOffers(bash, ['aspects', 'dump', '--object', '=', 'course_overviews,user']), ['course_overviews,user_profile']);
+    assert.deepEqual(bashOffers(bash, ['aspects', 'dump', '--object', 'user_profile', 'course_e']), ['course_enrollment']);
+    assert.deepEqual(bashOffers(bash, ['aspects', 'dump', '--batch-size', '10', 'cour']), []);
+    assert.deepEqual(bashOffers(bash, ['aspects', 'dump', '--batch-size', '']), []);
+    const dumpWord = bashOffers(bash, ['aspects', 'dump', '']);
+    assert.ok(dumpWord.includes('--object') && dumpWord.every((word) => word.startsWith('--')), dumpWord.join(' '));
+    const config = join(folder, 'aspects.yml');
+    writeFileSync(config, '{}\n');
+    assert.deepEqual(bashOffers(bash, ['aspects', 'dump', '--config', join(folder, 'aspects.y')]), [config]);
+  });
+
+  it('fish completes the same: after =, after a comma, later values of a variadic option; no files but for --config', () => {
+    const fish = scripts.fish as string;
+    assert.deepEqual(fishOffers(fish, 'aspects dump --object=us'), ['--object=user_profile']);
+    assert.deepEqual(fishOffers(fish, 'aspects dump --object user_profile,ext'), ['user_profile,external_id']);
+    assert.deepEqual(fishOffers(fish, 'aspects dump --object=user_profile,ext'), ['--object=user_profile,external_id']);
+    assert.deepEqual(fishOffers(fish, 'aspects status --object course_overviews user').sort(), ['user_profile']);
+    assert.deepEqual(fishOffers(fish, 'aspects dump --batch-size 10 cour'), []);
+    assert.deepEqual(fishOffers(fish, 'aspects dump '), []);
+    assert.deepEqual(fishOffers(fish, `aspects dump --config ${join(folder, 'aspects.b')}`), [scripts.bash]);
+  });
+
   it('zsh reads its script (through bashcompinit), fish completes the same lines', () => {
     execFileSync('zsh', ['-n', scripts.zsh as string]);
     execFileSync('zsh', ['-c', `autoload -U compinit && compinit -u && source '${scripts.zsh}' && whence -w _aspects_complete`]);
