@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { runAspects } from '../support/cli.js';
-import { replayDockerfile, type ReplayedImage } from '../support/dockerfile.js';
+import { cliTakesArgs } from '../support/deploy-manifests.js';
+import { readTutorPlugin, renderTutorPlugin, tutorConfig } from '../support/deploy-tutor.js';
+import { instructions, replayDockerfile, type ReplayedImage } from '../support/dockerfile.js';
 import { freePort } from '../support/servers.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -30,8 +32,19 @@ function containerArgs(text: string): string[][] {
   return specs.flatMap((spec) => [...(spec.initContainers ?? []), ...spec.containers].map((container: { args: string[] }) => container.args));
 }
 
-/** A Tutor patch with its Jinja placeholders filled in, so the YAML around them can be parsed. */
-const withoutJinja = (patch: string): string => patch.replace(/\{%.*?%\}/g, '').replace(/\{\{.*?\}\}/g, 'x');
+/**
+ * Checks a container's args with the CLI: a dump runs up to the connection (exit 1), any other
+ * command through the option parser only (a retire would wait out its retries on a dead server).
+ */
+async function assertArgsRun(args: string[]): Promise<void> {
+  if (args[0] !== 'dump') {
+    const parsed = await cliTakesArgs(args);
+    assert.ok(parsed.accepted, `${args.join(' ')}: ${parsed.stderr}`);
+    return;
+  }
+  const result = await runAspects([...args, '--retry-for', '0'], await unreachable());
+  assert.equal(result.code, 1, `${args.join(' ')}: ${result.stderr}`);
+}
 
 // No Docker engine runs here: the Dockerfile's steps are replayed in a temp folder (npm ci, build,
 // prune, copies), and the CLI of the resulting layout is run. Kubernetes and Tutor are not run
@@ -50,10 +63,42 @@ describe('packaging: the container image layout, Kubernetes and Tutor examples',
     encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...image.env, ...env }, timeout: 60_000,
   });
 
-  it('the image runs as a non-root user with aspects as its entrypoint', () => {
+  it('the image runs as the numeric non-root user 1000:1000 (kubelet can check runAsNonRoot) with aspects as its entrypoint', () => {
     assert.deepEqual(image.entrypoint, ['aspects']);
-    assert.ok(!['', 'root', '0'].includes(image.user.split(':')[0] as string), image.user);
+    assert.equal(image.user, '1000:1000');
     assert.equal(image.env.NODE_ENV, 'production');
+  });
+
+  it('every stage is built on a maintained Node.js LTS (22 or 24, Debian bookworm slim), the same in each', () => {
+    assert.equal(image.bases.length, 2);
+    assert.match(image.bases[0] as string, /^node:(22|24)-bookworm-slim$/);
+    assert.deepEqual(new Set(image.bases).size, 1, image.bases.join(', '));
+  });
+
+  it('the image carries the OCI labels, its version from the VERSION build argument (default: package.json\'s)', () => {
+    const manifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string; description: string };
+    assert.deepEqual(image.labels, {
+      'org.opencontainers.image.title': 'aspects',
+      'org.opencontainers.image.description': manifest.description,
+      'org.opencontainers.image.source': '',
+      'org.opencontainers.image.licenses': 'AGPL-3.0-only',
+      'org.opencontainers.image.version': manifest.version,
+    });
+  });
+
+  it('--build-arg VERSION and SOURCE_URL go into the labels', () => {
+    const built = mkdtempSync(join(tmpdir(), 'aspects-image-args-'));
+    try {
+      // Only the final stage's ARG and LABEL lines: the rest of the build is the same as above.
+      const final = readFileSync(join(REPO, 'Dockerfile'), 'utf8').split(/^FROM /m).pop() as string;
+      const labelLines = instructions(`FROM ${final}`).filter(({ keyword }) => keyword === 'ARG' || keyword === 'LABEL');
+      writeFileSync(join(built, 'Dockerfile'), ['FROM base', ...labelLines.map(({ keyword, rest }) => `${keyword} ${rest}`)].join('\n'));
+      const labelled = replayDockerfile(join(built, 'Dockerfile'), REPO, built, { VERSION: '9.8.7', SOURCE_URL: 'https://git.example.com/aspects' });
+      assert.equal(labelled.labels['org.opencontainers.image.version'], '9.8.7');
+      assert.equal(labelled.labels['org.opencontainers.image.source'], 'https://git.example.com/aspects');
+    } finally {
+      rmSync(built, { recursive: true, force: true });
+    }
   });
 
   it('the built layout prints its help and runs a dump up to the connection (its runtime dependencies are all there)', async () => {
@@ -72,27 +117,26 @@ describe('packaging: the container image layout, Kubernetes and Tutor examples',
     assert.match(embedded.stderr, /^aspects: the embedded ClickHouse needs the chdb package/);
   });
 
-  for (const manifest of ['cronjob.yaml', 'job.yaml']) {
+  for (const manifest of ['cronjob.yaml', 'retire-cronjob.yaml', 'job.yaml']) {
     it(`deploy/kubernetes/${manifest}: every container's args are accepted, secrets come from the Secret`, async () => {
       const text = readFileSync(join(REPO, 'deploy/kubernetes', manifest), 'utf8');
       const secret = parseAllDocuments(readFileSync(join(REPO, 'deploy/kubernetes/secret.example.yaml'), 'utf8'))[0]?.toJS();
       assert.match(text, new RegExp(`secretRef: \\{name: ${secret.metadata.name}\\}`));
       assert.doesNotMatch(text, /PASSWORD|password/);
-      for (const args of containerArgs(text)) {
-        const result = await runAspects([...args, '--retry-for', '0'], await unreachable());
-        assert.equal(result.code, 1, `${args.join(' ')}: ${result.stderr}`);
-      }
+      const allArgs = containerArgs(text);
+      assert.ok(allArgs.length > 0);
+      for (const args of allArgs) await assertArgsRun(args);
     });
   }
 
-  it('deploy/tutor/aspects_cli.yml: its patches are YAML and its job\'s args are accepted', async () => {
-    const plugin = parseAllDocuments(readFileSync(join(REPO, 'deploy/tutor/aspects_cli.yml'), 'utf8'))[0]?.toJS() as { name: string; patches: Record<string, string> };
+  it('deploy/tutor/aspects_cli.yml: its patches, rendered with Jinja2, are YAML and its jobs\' args are accepted', async () => {
+    const plugin = readTutorPlugin(join(REPO, 'deploy/tutor/aspects_cli.yml'));
     assert.equal(plugin.name, 'aspects_cli');
-    const service = parseAllDocuments(withoutJinja(plugin.patches['local-docker-compose-services'] as string))[0]?.toJS();
-    assert.ok(service['aspects-cli'].environment.ASPECTS_MYSQL_URL);
-    const args = containerArgs(withoutJinja(plugin.patches['k8s-deployments'] as string));
-    assert.equal(args.length, 1);
-    const result = await runAspects([...args[0] as string[], '--retry-for', '0'], await unreachable());
-    assert.equal(result.code, 1, result.stderr);
+    const output = renderTutorPlugin(plugin, tutorConfig(plugin));
+    const service = parseAllDocuments(output.compose)[0]?.toJS().services['aspects-cli'];
+    assert.ok(service.environment.ASPECTS_MYSQL_URL);
+    const args = containerArgs(output.patches['k8s-deployments'] as string);
+    assert.deepEqual(args.map((entry) => entry[0]), ['dump', 'retire']);
+    for (const entry of args) await assertArgsRun(entry);
   });
 });

@@ -23,7 +23,21 @@ export interface ReplayedImage {
   readonly env: Record<string, string>;
   readonly user: string;
   readonly entrypoint: string[];
+  readonly labels: Record<string, string>;
+  /** The image each stage is FROM, in order (the last one is the final image's base). */
+  readonly bases: string[];
 }
+
+/** A value as Dockerfile writes it: double quotes taken off (with their backslash escapes). */
+const unquoted = (value: string): string => (/^".*"$/s.test(value) ? JSON.parse(value) as string : value);
+
+/** `$NAME` and `${NAME}` replaced by the stage's build arguments (unknown ones by nothing, as Docker does). */
+const substituted = (value: string, args: Record<string, string>): string =>
+  value.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, braced?: string, bare?: string) => args[(braced ?? bare) as string] ?? '');
+
+/** The key=value pairs of a LABEL instruction (values quoted or bare). */
+const pairs = (rest: string): [string, string][] =>
+  [...rest.matchAll(/([\w.-]+)=("(?:[^"\\]|\\.)*"|\S+)/g)].map(([, key, value]) => [key as string, unquoted(value as string)]);
 
 /** Absolute paths in a RUN command, moved under the stage's folder (whose parents are made). */
 function underRoot(command: string, root: string): string {
@@ -39,8 +53,10 @@ class Stage {
   env: Record<string, string> = {};
   user = 'root';
   entrypoint: string[] = [];
+  labels: Record<string, string> = {};
+  args: Record<string, string> = {};
 
-  constructor(readonly root: string) {}
+  constructor(readonly root: string, private readonly buildArgs: Record<string, string>) {}
 
   run(instruction: Instruction, context: string, stages: Map<string, Stage>): void {
     const { keyword, rest } = instruction;
@@ -51,6 +67,14 @@ class Stage {
     if (keyword === 'ENTRYPOINT') this.entrypoint = JSON.parse(rest) as string[];
     if (keyword === 'COPY') this.copy(rest, context, stages);
     if (keyword === 'RUN') this.shell(rest);
+    if (keyword === 'ARG') this.declare(rest);
+    if (keyword === 'LABEL') for (const [key, value] of pairs(rest)) this.labels[key] = substituted(value, this.args);
+  }
+
+  /** ARG NAME[=default]: the --build-arg given for it, else its default. */
+  private declare(rest: string): void {
+    const [name = '', ...value] = rest.split('=');
+    this.args[name] = this.buildArgs[name] ?? unquoted(value.join('='));
   }
 
   private copy(rest: string, context: string, stages: Map<string, Stage>): void {
@@ -76,13 +100,16 @@ class Stage {
  * Replays a Dockerfile without Docker: each stage in a folder of its own under `into` (standing
  * for its /), COPY from `context` or an earlier stage, RUN with bash there, absolute paths moved
  * under the stage's folder. FROM's base image is this machine (Node.js and npm come from it).
+ * `buildArgs` stands for `docker build --build-arg`.
  */
-export function replayDockerfile(dockerfile: string, context: string, into: string): ReplayedImage {
+export function replayDockerfile(dockerfile: string, context: string, into: string, buildArgs: Record<string, string> = {}): ReplayedImage {
   const stages = new Map<string, Stage>();
+  const bases: string[] = [];
   let stage: Stage | undefined;
   for (const instruction of instructions(readFileSync(dockerfile, 'utf8'))) {
     if (instruction.keyword === 'FROM') {
-      stage = new Stage(join(into, `stage-${stages.size}`));
+      bases.push(instruction.rest.split(/\s+/)[0] as string);
+      stage = new Stage(join(into, `stage-${stages.size}`), buildArgs);
       const name = /\bAS\s+(\S+)/i.exec(instruction.rest)?.[1] ?? String(stages.size);
       stages.set(name, stage);
       mkdirSync(stage.root, { recursive: true });
@@ -91,5 +118,5 @@ export function replayDockerfile(dockerfile: string, context: string, into: stri
     }
   }
   if (!stage) throw new Error('no FROM in the Dockerfile');
-  return { root: stage.root, env: stage.env, user: stage.user, entrypoint: stage.entrypoint };
+  return { root: stage.root, env: stage.env, user: stage.user, entrypoint: stage.entrypoint, labels: stage.labels, bases };
 }
