@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { resolveSettings, type ConnectionFlags } from '../config/settings.js';
-import { UsageError } from '../errors.js';
+import { UsageError, messageOf } from '../errors.js';
+import { retryLine } from '../output/reporter.js';
 import { retireText } from '../output/retire-summary.js';
 import { writeLine } from '../output/streams.js';
 import { parseUserIds } from '../retire/select.js';
@@ -20,6 +21,7 @@ interface RetireFlags extends ConnectionFlags {
   wait: number;
   waitLock: number | true;
   allowMassDelete?: boolean;
+  retryFor: number;
 }
 
 const EXAMPLES = `
@@ -39,12 +41,17 @@ function toRequest(flags: RetireFlags): RetireRequest {
   if (flags.allowMassDelete && !selection.pending) throw new UsageError('--allow-mass-delete only applies with --pending');
   return {
     selection, dryRun: flags.dryRun === true, waitSeconds: flags.wait,
-    waitLock: flags.waitLock === true ? 'forever' : flags.waitLock, retry: DEFAULT_RETRY_POLICY, allowMassDelete: flags.allowMassDelete === true,
+    waitLock: flags.waitLock === true ? 'forever' : flags.waitLock, retry: { ...DEFAULT_RETRY_POLICY, budgetMs: flags.retryFor * 1000 },
+    allowMassDelete: flags.allowMassDelete === true,
   };
 }
 
 async function retireAction(flags: RetireFlags, context: CommandContext): Promise<void> {
-  const request = toRequest(flags);
+  const budget = `; trying again for up to ${flags.retryFor}s (--retry-for)`;
+  const request: RetireRequest = {
+    ...toRequest(flags),
+    onRetry: (attempt, delayMs, error) => writeLine(context.streams.stderr, `aspects: ${retryLine('connect', attempt, delayMs, `${messageOf(error)}${attempt === 1 ? budget : ''}`)}`),
+  };
   const { summary, error } = await executeRetire(resolveSettings(flags, context.env), request);
   for (const warning of summary.warnings) writeLine(context.streams.stderr, `aspects: warning: ${warning}`);
   writeLine(context.streams.stdout, flags.json ? JSON.stringify(summary) : retireText(summary));
@@ -62,6 +69,7 @@ export function retireCommand(context: CommandContext): Command {
     .option('--dry-run', 'count the rows that would be deleted per table, delete nothing')
     .option('--json', 'print one JSON summary on stdout')
     .option('--wait <seconds>', 'how long to wait for an ALTER TABLE … DELETE mutation to finish (on a cluster: to be applied on every server)', nonNegativeSeconds, 600)
+    .option('--retry-for <seconds>', 'keep retrying a connection that fails for this long (a server restart)', nonNegativeSeconds, DEFAULT_RETRY_POLICY.budgetMs / 1000)
     .option('--wait-lock [seconds]', 'how long to wait for a dump\'s write of a PII table to finish (bare: for ever); exit 75 after', nonNegativeSeconds, 600)
     .addHelpText('after', EXAMPLES)
     .action((flags: RetireFlags) => retireAction(flags, context));

@@ -7,7 +7,7 @@ import { connectLmsDatabase, type LmsDatabase } from '../lms/database.js';
 import { retiredUserIds } from '../lms/retired-users.js';
 import { usersGoneFromLms } from '../lms/auth-user.js';
 import { HeldLocks, lockName, lockScope, thisProcess, type LockWait } from '../lms/locks.js';
-import type { ConnectRetry, RetryPolicy } from '../pipeline/retry.js';
+import type { ConnectRetry, RetryListener, RetryPolicy } from '../pipeline/retry.js';
 import { chunks, deleteMethod, userIdCondition, usersInTable, type DeleteMethod } from './delete.js';
 import { copiesOf, deleteEverywhere, isMassDelete, type DeleteLimits } from '../clickhouse/copies.js';
 import { idsOfUsernames, type RetireSelection } from './select.js';
@@ -23,6 +23,8 @@ export interface RetireRequest {
   /** How long to wait for a dump's write of a PII table to finish. */
   readonly waitLock: LockWait;
   readonly retry: RetryPolicy;
+  /** Told of each retry of the first connections (a server restarting, a mistyped port). */
+  readonly onRetry?: RetryListener;
   /** --allow-mass-delete: with --pending, retire deleted learners even when the LMS lacks most of those ClickHouse holds. */
   readonly allowMassDelete: boolean;
 }
@@ -175,7 +177,7 @@ export async function executeRetire(settings: Settings, request: RetireRequest):
     if (!isIdentifier(table)) throw new UsageError(`EVENT_SINK_CLICKHOUSE_PII_MODELS names ${JSON.stringify(table)}, which is not a table name`);
   }
   const { selection } = request;
-  const retry: ConnectRetry = { policy: request.retry, onRetry: () => undefined };
+  const retry: ConnectRetry = { policy: request.retry, onRetry: request.onRetry ?? (() => undefined) };
   const { target, lms } = await connect(settings, selection.usernames.length > 0 || selection.pending, retry);
   const database = settings.clickhouse.database;
   const summary: RetireSummary = { command: 'retire', dry_run: request.dryRun, status: 'success', users: [], tables: [], staging_tables_dropped: 0, warnings: [] };

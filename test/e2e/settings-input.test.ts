@@ -64,4 +64,13 @@ describe('settings: misspelt names, Python files, a password of its own, a name 
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /connect: attempt 1 failed \(.*(ENOTFOUND|EAI_AGAIN).*; trying again for up to 2s \(--retry-for\)\); retrying in/);
   });
+
+  it('retire retries an unreachable ClickHouse aloud, for --retry-for, then fails (exit 1): no silent minutes', async () => {
+    const { freePort } = await import('../support/servers.js');
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const result = await runAspects(['retire', '--pending', '--retry-for', '1'], { ...cliEnv(lms, sink), ASPECTS_CLICKHOUSE_URL: closed });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /^aspects: connect: attempt 1 failed \(.*ECONNREFUSED.*; trying again for up to 1s \(--retry-for\)\); retrying in /m);
+    assert.match(result.stderr.trim().split('\n').pop() ?? '', /^aspects: cannot connect to ClickHouse /);
+  });
 });
