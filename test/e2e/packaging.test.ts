@@ -140,3 +140,15 @@ describe('packaging: the container image layout, Kubernetes and Tutor examples',
     for (const entry of args) await assertArgsRun(entry);
   });
 });
+
+describe('the npm package', () => {
+  it('holds the licence, the README and the built CLI, and no source map whose sources it leaves out', () => {
+    const packed = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO, encoding: 'utf8' });
+    assert.equal(packed.status, 0, packed.stderr);
+    const files = (JSON.parse(packed.stdout) as { files: { path: string }[] }[])[0]?.files.map((file) => file.path) ?? [];
+    for (const needed of ['LICENSE', 'README.md', 'package.json', 'bin/aspects', 'dist/src/main.js']) assert.ok(files.includes(needed), `${needed} missing from ${files.join(' ')}`);
+    assert.deepEqual(files.filter((file) => file.endsWith('.map') || file.endsWith('.ts') || file.startsWith('test/') || file.startsWith('src/')), []);
+    assert.match(readFileSync(join(REPO, 'LICENSE'), 'utf8'), /^GNU AFFERO GENERAL PUBLIC LICENSE\nVersion 3, 19 November 2007/);
+    assert.equal((JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { license: string }).license, 'AGPL-3.0-only');
+  });
+});
