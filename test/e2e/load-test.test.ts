@@ -268,6 +268,10 @@ describe('load-test into the embedded modern ClickHouse', () => {
       load.kill('SIGINT');
       const result = await load.done;
       assert.equal(result.code, 0, result.stderr);
+      // README's way on an embedded store: the report once the run is over (no monitor beside it).
+      const report = await runAspects(['load-test', 'report', '--json', ...connection]);
+      assert.equal(report.code, 0, report.stderr);
+      assert.match(report.stdout, /"run_id":"\w+"/);
       const session = await openChdbSession(folder);
       try {
         const [end] = session.query("SELECT extra FROM event_sink.load_test_runs WHERE event_type = 'end'", 'JSONEachRow').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { extra: string });
