@@ -70,6 +70,12 @@ _aspects_option_before() {
     [[ " $(_aspects_children "$1") " == *" $word "* ]] && return
   done
 }
+_aspects_offer() {
+  local prefix="$1" cur="$2" word
+  [[ -n "\${ZSH_VERSION:-}" ]] && setopt localoptions shwordsplit
+  COMPREPLY=()
+  for word in $3; do [[ "$word" == "$cur"* ]] && COMPREPLY+=("$prefix$word"); done
+}
 _aspects_complete() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" path="" word i values flag prefix=""
   for ((i = 1; i < COMP_CWORD; i++)); do
@@ -77,15 +83,15 @@ _aspects_complete() {
     case " $(_aspects_children "$path") " in *" $word "*) path="\${path:+$path }$word" ;; esac
   done
   [[ "$cur" == "=" ]] && cur=""
-  if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "$(_aspects_options "$path")" -- "$cur")); return 0; fi
+  if [[ "$cur" == -* ]]; then _aspects_offer "" "$cur" "$(_aspects_options "$path")"; return 0; fi
   flag="$(_aspects_option_before "$path")"
   if [[ "$cur" == *,* ]]; then prefix="\${cur%,*},"; cur="\${cur##*,}"; fi
   values="$(_aspects_values "$path $flag")"
-  if [[ -n "$flag" && -n "$values" ]]; then COMPREPLY=($(compgen -P "$prefix" -W "$values" -- "$cur")); return 0; fi
+  if [[ -n "$flag" && -n "$values" ]]; then _aspects_offer "$prefix" "$cur" "$values"; return 0; fi
   if [[ -n "$flag" && " $(_aspects_file_options "$path") " == *" $flag "* ]]; then COMPREPLY=($(compgen -f -- "$cur")); return 0; fi
   [[ -n "$flag" ]] && return 0
   values="$(_aspects_children "$path")"
-  COMPREPLY=($(compgen -W "\${values:-$(_aspects_options "$path")}" -- "$cur"))
+  _aspects_offer "" "$cur" "\${values:-$(_aspects_options "$path")}"
   return 0
 }
 complete -F _aspects_complete aspects

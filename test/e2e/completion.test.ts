@@ -13,6 +13,13 @@ function bashOffers(script: string, line: string[]): string[] {
   return output.split('\n').filter(Boolean);
 }
 
+/** What zsh offers through its bashcompinit (the script's function, words as zsh's _bash_complete hands them over: 0-based). */
+function zshOffers(script: string, line: string[]): string[] {
+  const words = line.map((word) => `'${word}'`).join(' ');
+  const program = `autoload -U compinit && compinit -u; source '${script}'; setopt ksharrays; COMP_WORDS=(${words}); COMP_CWORD=${line.length - 1}; _aspects_complete; print -rl -- "\${COMPREPLY[@]}"`;
+  return execFileSync('zsh', ['-c', program], { encoding: 'utf8' }).split('\n').filter(Boolean);
+}
+
 /** What fish offers (`complete -C`), names only. */
 function fishOffers(script: string, line: string): string[] {
   const output = execFileSync('fish', ['-c', `source '${script}'; complete -C'${line}'`], { encoding: 'utf8' });
@@ -60,6 +67,15 @@ describe('aspects completion bash|zsh|fish', () => {
     const config = join(folder, 'aspects.yml');
     writeFileSync(config, '{}\n');
     assert.deepEqual(bashOffers(bash, ['aspects', 'dump', '--config', join(folder, 'aspects.y')]), [config]);
+  });
+
+  it('zsh completes the same lines through its bashcompinit: after =, after a comma, later values of a variadic option', () => {
+    const zsh = scripts.zsh as string;
+    assert.deepEqual(zshOffers(zsh, ['aspects', 'dump', '--object', '=', 'us']), ['user_profile']);
+    assert.deepEqual(zshOffers(zsh, ['aspects', 'dump', '--object', 'user_profile,ext']), ['user_profile,external_id']);
+    assert.deepEqual(zshOffers(zsh, ['aspects', 'dump', '--object', 'user_profile', 'course_e']), ['course_enrollment']);
+    assert.deepEqual(zshOffers(zsh, ['aspects', 'schema', '']), ['init', 'status']);
+    assert.deepEqual(zshOffers(zsh, ['aspects', 'dump', '--batch-size', '10', 'cour']), []);
   });
 
   it('fish completes the same: after =, after a comma, later values of a variadic option; no files but for --config', () => {
