@@ -48,6 +48,8 @@ describe('aspects dump on a terminal', () => {
       assert.equal(code, 0, lines.join('\n'));
       const bars = lines.filter((line) => line.startsWith('course_enrollment ') && line.includes(' rows'));
       assert.ok(bars.length > 0, lines.join('\n'));
+      // Before the first batch there is no rate to show: '-', never a made-up 0 rows/s or an ETA of INF/NaN.
+      assert.ok(!lines.some((line) => /\bNF|NaN|Infinity|INF\b/.test(line)), lines.join('\n'));
       for (const bar of bars) {
         assert.ok(bar.length <= columns, `longer than ${columns} columns: ${bar}`);
         assert.match(bar, columns === 70 ? / \d+\/\d+ rows \| (\d+|-) rows\/s$/ : / \d+\/\d+ rows$/);
