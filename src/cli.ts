@@ -35,7 +35,7 @@ export function normaliseAliases(args: readonly string[]): string[] {
 
 const ROOT_HELP = `
 Examples:
-  $ aspects dump --object course_enrollment --mysql-url mysql://reader:pw@127.0.0.1:3306/edxapp
+  $ aspects dump --object course_enrollment --mysql-url mysql://reader:<password>@127.0.0.1:3306/edxapp
   $ ASPECTS_ENABLE_PII=true aspects dump --object all --config /openedx/config/lms.yml
   $ aspects retire --pending --config /openedx/config/lms.yml
   $ aspects dump --help
@@ -69,7 +69,7 @@ export function buildProgram(context: CommandContext, jsonLogs = false): Command
   program.addCommand(supersetCommand(context));
   program.addCommand(completionCommand(context));
   const output = {
-    writeOut: (text: string) => context.streams.stdout.write(text),
+    writeOut: (text: string) => context.streams.stdout.write(redact(text)),
     writeErr: (text: string) => context.streams.stderr.write(redact(text)),
     // commander's own `error: …` lines read like every other failure: `aspects: …`.
     outputError: (text: string, write: (text: string) => void) => write(`${errorLine(EXIT_CODES.usage, withoutCommanderPrefix(text.trim()), jsonLogs)}\n`),

@@ -12,7 +12,7 @@ export function addConnectionOptions(command: Command): Command {
  */
 export function addClickHouseOptions(command: Command, { mysql = false, cluster = false } = {}): Command {
   command.option('--config <file>', 'JSON or YAML settings file with the plugin\'s keys (env ASPECTS_CONFIG)');
-  if (mysql) command.option('--mysql-url <url>', 'LMS database, mysql://user:password@host:3306/edxapp (env ASPECTS_MYSQL_URL)');
+  if (mysql) command.option('--mysql-url <url>', 'LMS database, mysql://user:<password>@host:3306/edxapp (env ASPECTS_MYSQL_URL; or the password alone in ASPECTS_MYSQL_PASSWORD)');
   command
     .option('--clickhouse-url <url>', `ClickHouse HTTP URL, or chdb:FOLDER for the embedded engine (env ASPECTS_CLICKHOUSE_URL; default ${DEFAULTS.clickhouseUrl})`)
     .option('--clickhouse-username <name>', `ClickHouse user (env ASPECTS_CLICKHOUSE_USERNAME; default ${DEFAULTS.clickhouseUsername})`)

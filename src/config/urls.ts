@@ -27,9 +27,9 @@ function parseUrl(value: string, what: string): URL {
 }
 
 const EXAMPLES: Record<string, string> = {
-  'MySQL URL': 'mysql://user:password@127.0.0.1:3306/edxapp',
+  'MySQL URL': 'mysql://user:<password>@127.0.0.1:3306/edxapp',
   'ClickHouse URL': 'http://127.0.0.1:8123',
-  'MongoDB URL': 'mongodb://user:password@127.0.0.1:27017/openedx',
+  'MongoDB URL': 'mongodb://user:<password>@127.0.0.1:27017/openedx',
 };
 
 function portOf(url: URL, fallback: number, what: string): number {
@@ -48,7 +48,7 @@ export function parseMysqlUrl(value: string): MysqlLocation {
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!url.hostname) throw new UsageError('MySQL URL has no host');
   if (!database || database.includes('/')) {
-    throw new UsageError('MySQL URL must name the LMS database, e.g. mysql://user:password@host:3306/edxapp');
+    throw new UsageError('MySQL URL must name the LMS database, e.g. mysql://user:<password>@host:3306/edxapp');
   }
   return {
     host: url.hostname.replace(/^\[|\]$/g, ''),
@@ -90,6 +90,15 @@ export function parseMongoUrl(value: string): { url: string } {
   if (!url.hostname || url.pathname.replace(/^\//, '') === '') {
     throw new UsageError('MongoDB URL must name the modulestore database, e.g. mongodb://host:27017/openedx');
   }
-  registerSecret(decodeURIComponent(url.password));
+  registerSecret(decodedOrAsWritten(url.password));
   return { url: value };
+}
+
+/** A URL part decoded, or as written when it is no valid percent-encoding (a password `50%off`): registering it must not throw. */
+function decodedOrAsWritten(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }
