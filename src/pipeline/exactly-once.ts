@@ -101,6 +101,15 @@ export interface InsertListener {
 
 /** ClickHouse's UNKNOWN_TABLE. */
 const UNKNOWN_TABLE = 60;
+/** QUERY_IS_PROHIBITED (allow_ddl=0) and ACCESS_DENIED (no CREATE TABLE grant): the user may not create a staging table. */
+const DDL_DENIED = new Set([392, 497]);
+
+/** Why creating a staging table was refused, when it was for want of rights; any other failure is rethrown. */
+function ddlDenied(error: unknown): string {
+  const code = clickHouseCode(messageOf(error));
+  if (code === undefined || !DDL_DENIED.has(code)) throw error;
+  return `Code ${code}`;
+}
 
 /** Writes inserts into one destination so that each row lands exactly once. */
 export class ExactlyOnceWriter {
@@ -111,6 +120,8 @@ export class ExactlyOnceWriter {
   private readonly stagedAttempts = new Set<string>();
   /** Set once a staging table was not there for the next request: they reach several servers. */
   private unpinned: { noted: boolean } | undefined;
+  /** Set once the user was refused a staging table (no CREATE TABLE): why. */
+  private ddlDenied: { reason: string; noted: boolean } | undefined;
 
   constructor(readonly target: ClickHouseTarget, readonly policy: RetryPolicy, readonly signal?: AbortSignal) {}
 
@@ -122,9 +133,17 @@ export class ExactlyOnceWriter {
     return this.target.overNetwork ? { insert_distributed_sync: '1' } : {};
   }
 
-  /** Whether attempts go through staging tables (requests over a network). */
+  /** Whether attempts go through staging tables (requests over a network, by a user who may create them). */
   get staged(): boolean {
-    return this.target.overNetwork && this.unpinned === undefined;
+    return this.target.overNetwork && this.unpinned === undefined && this.ddlDenied === undefined;
+  }
+
+  /** Says once that inserts are written without staging tables because the user may not create them. */
+  noteDirect(listener: InsertListener): void {
+    if (!this.ddlDenied || this.ddlDenied.noted) return;
+    this.ddlDenied.noted = true;
+    listener.note(`the ClickHouse user may not create tables (${this.ddlDenied.reason}), so inserts are written directly, without staging tables: `
+      + 'a request the network holds back after a killed run gave up could still land. Grant CREATE TABLE and DROP TABLE on the database (README: ClickHouse grants)');
   }
 
   /** Starts attempt `attempt` of an insert; its body is written while it runs. */
@@ -133,15 +152,25 @@ export class ExactlyOnceWriter {
       .catch((error: unknown) => { this.takesToken = undefined; throw error; });
     const token = await this.takesToken;
     const settings = { settings: { ...(token ? { insert_deduplication_token: `${plan.queryId}-${attempt}` } : {}), ...this.distributedSync } };
-    if (!this.staged) return new InsertBody((body) => this.target.insertCsv(plan.into, plan.columns, body, { queryId: plan.queryId, ...settings }));
+    const direct = (body: Readable) => this.target.insertCsv(plan.into, plan.columns, body, { queryId: plan.queryId, ...settings });
+    if (!this.staged) return new InsertBody(direct);
     const stage = stageOf(plan.into, plan.queryId, attempt);
     this.stagedAttempts.add(stage.insertId);
-    return new InsertBody((body) => this.sendStaged(stage, plan.columns, body, settings));
+    return new InsertBody((body) => this.sendStaged(stage, plan.columns, body, settings, direct));
   }
 
-  /** One staged attempt: the body into its staging table, then, once all of it is there, the publish. */
-  private async sendStaged(stage: Stage, columns: readonly string[], body: Readable, settings: InsertOptions): Promise<void> {
-    await createStage(this.target, stage);
+  /**
+   * One staged attempt: the body into its staging table, then, once all of it is there, the
+   * publish. A user who may not create tables (Tutor's ch_cms: INSERT and SELECT only) writes
+   * directly, this attempt and every later one, and the run says so once.
+   */
+  private async sendStaged(stage: Stage, columns: readonly string[], body: Readable, settings: InsertOptions, direct: (body: Readable) => Promise<void>): Promise<void> {
+    const denied = await createStage(this.target, stage).then(() => undefined, (error: unknown) => ddlDenied(error));
+    if (denied !== undefined) {
+      this.stagedAttempts.delete(stage.insertId);
+      this.ddlDenied ??= { reason: denied, noted: false };
+      return direct(body);
+    }
     await this.target.insertCsv(stage.table, columns, body, { queryId: stage.insertId }).catch((error: unknown) => this.unlessUnpinned(stage, error));
     this.publishes.add(stage.publishId);
     await this.target.command(publishSql(stage, columns), { queryId: stage.publishId, ...settings }).catch((error: unknown) => this.unlessUnpinned(stage, error));
@@ -173,6 +202,7 @@ export class ExactlyOnceWriter {
     } catch (error) {
       await this.complete(plan, content, error, listener);
     }
+    this.noteDirect(listener);
   }
 
   /** After attempt 1 failed (or was abandoned): completes the insert, or throws InsertFailed. */

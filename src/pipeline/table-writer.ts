@@ -172,6 +172,7 @@ export class TableWriter {
     this.open = undefined;
     try {
       if (failed) await this.options.writer.complete(insert.plan, insert.content, error, this.options.listener);
+      this.options.writer.noteDirect(this.options.listener);
       await this.options.committed(insert.content.stored, insert.mark, insert.first);
     } finally {
       await this.releaseLock();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { TestEventSink } from '../support/clickhouse.js';
+import { createTestEventSink, type TestEventSink } from '../support/clickhouse.js';
 import { oneErrorLine, runAspects } from '../support/cli.js';
 import { uniqueName, type TestLms } from '../support/env.js';
 import { cliEnv, onLmsAndSink, scalar } from '../support/scenario.js';
@@ -72,5 +72,23 @@ describe('settings: misspelt names, Python files, a password of its own, a name 
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /^aspects: connect: attempt 1 failed \(.*ECONNREFUSED.*; trying again for up to 1s \(--retry-for\)\); retrying in /m);
     assert.match(result.stderr.trim().split('\n').pop() ?? '', /^aspects: cannot connect to ClickHouse /);
+  });
+
+  it('a ClickHouse user who may insert but not create tables (Tutor\'s ch_cms) writes directly, says so once, and lands every row once', async () => {
+    const { CLICKHOUSE_NO_DDL_USER } = await import('../support/servers.js');
+    const fresh = await createTestEventSink();
+    const result = await runAspects(['dump', '--object', 'user_profile', 'course_enrollment', '--sleep-time', '0', '--batch-size', '5', '--insert-rows', '5'],
+      { ...cliEnv(lms, fresh), ASPECTS_CLICKHOUSE_USERNAME: CLICKHOUSE_NO_DDL_USER });
+    assert.equal(result.code, 0, result.stderr);
+    const notes = result.stderr.split('\n').filter((line) => line.includes('may not create tables'));
+    assert.equal(notes.length, 1, result.stderr);
+    assert.match(notes[0] ?? '', /user_profile: the ClickHouse user may not create tables \(Code 392\), so inserts are written directly, without staging tables: .*Grant CREATE TABLE and DROP TABLE/);
+    for (const [table, source] of [['user_profile', 'auth_userprofile'], ['course_enrollment', 'student_courseenrollment']] as const) {
+      const [row] = await fresh.rows(`SELECT count() AS n, uniqExact(id) AS keys FROM ${fresh.database}.${table}`);
+      const rows = await scalar(lms, `SELECT COUNT(*) FROM ${source}`);
+      assert.deepEqual([Number(row?.n), Number(row?.keys)], [rows, rows], table);
+    }
+    assert.deepEqual(await fresh.rows(`SELECT name FROM system.tables WHERE database = '${fresh.database}' AND name LIKE '%staging%'`), []);
+    await fresh.drop();
   });
 });

@@ -58,6 +58,9 @@ function stopper(child: ChildProcess, folder: string): () => Promise<void> {
 /** The ClickHouse test user that has a password (to exercise authentication and redaction). */
 export const CLICKHOUSE_TEST_USER = Object.freeze({ name: 'aspects_test', password: 'ch-Secret#42/@x' });
 
+/** A passwordless ClickHouse user who may insert and select but run no DDL (allow_ddl=0), as Tutor's ch_cms: on every test server. */
+export const CLICKHOUSE_NO_DDL_USER = 'aspects_noddl';
+
 /** The passwordless ClickHouse user whose profile has readonly=1 (when a layout asks for it). */
 export const CLICKHOUSE_READONLY_USER = 'aspects_ro';
 
@@ -101,9 +104,9 @@ export function clickHouseUsers(readonlyUser: boolean, networks: readonly string
     `<${name}><password>${password}</password><networks>${ips}</networks>`
     + `<profile>${profile}</profile><quota>default</quota></${name}>`;
   const readonly = readonlyUser ? user(CLICKHOUSE_READONLY_USER, '', 'readonly') : '';
-  return `<yandex><profiles><default></default><readonly><readonly>1</readonly></readonly></profiles>
+  return `<yandex><profiles><default></default><readonly><readonly>1</readonly></readonly><noddl><allow_ddl>0</allow_ddl></noddl></profiles>
   <quotas><default></default></quotas>
-  <users>${user('default', '')}${user(CLICKHOUSE_TEST_USER.name, CLICKHOUSE_TEST_USER.password)}${readonly}</users></yandex>`;
+  <users>${user('default', '')}${user(CLICKHOUSE_TEST_USER.name, CLICKHOUSE_TEST_USER.password)}${user(CLICKHOUSE_NO_DDL_USER, '', 'noddl')}${readonly}</users></yandex>`;
 }
 
 /** Writes config.xml and users.xml for a ClickHouse server in a new temp folder, on free ports. */
