@@ -19,44 +19,30 @@ function flagBranches(tree: readonly CommandSpec[], test: (option: CommandSpec['
   return caseBranches(tree, (spec) => spec.options.filter(test).map((option) => option.flag));
 }
 
+/** A bash function answering, per command path (or `path flag`), with the words of one kind. */
+function lookup(name: string, branches: string): string {
+  return `${name}() {\n  case "$1" in\n${branches}\n  esac\n}`;
+}
+
+/** The lookups the completion function asks about the CLI's commands and options. */
+function bashLookups(tree: readonly CommandSpec[]): string {
+  return [
+    lookup('_aspects_children', caseBranches(tree, (spec) => spec.children)),
+    lookup('_aspects_options', caseBranches(tree, (spec) => spec.options.map((option) => option.flag))),
+    lookup('_aspects_values', valueBranches(tree)),
+    lookup('_aspects_variadic', flagBranches(tree, (option) => option.variadic)),
+    lookup('_aspects_file_options', flagBranches(tree, (option) => option.file)),
+    lookup('_aspects_takes_value', flagBranches(tree, (option) => option.takesValue)),
+  ].join('\n');
+}
+
 /**
- * bash: `source <(aspects completion bash)`. bash splits `--object=us` at the `=` (COMP_WORDBREAKS),
- * so the word before a `=` is the option; after a comma the part after it is completed; a word
- * after a variadic option's values is one more of them; files only where an option takes one.
+ * The completion itself. bash splits `--object=us` at the `=` (COMP_WORDBREAKS), so the word
+ * before a `=` is the option; after a comma the part after it is completed; a word after a
+ * variadic option's values is one more of them; files only where an option takes one. It filters
+ * its words itself: zsh's compgen emulation does not, outside a completion widget.
  */
-export function bashScript(tree: readonly CommandSpec[]): string {
-  return `# aspects completion for bash: source <(aspects completion bash), or save as /etc/bash_completion.d/aspects
-_aspects_children() {
-  case "$1" in
-${caseBranches(tree, (spec) => spec.children)}
-  esac
-}
-_aspects_options() {
-  case "$1" in
-${caseBranches(tree, (spec) => spec.options.map((option) => option.flag))}
-  esac
-}
-_aspects_values() {
-  case "$1" in
-${valueBranches(tree)}
-  esac
-}
-_aspects_variadic() {
-  case "$1" in
-${flagBranches(tree, (option) => option.variadic)}
-  esac
-}
-_aspects_file_options() {
-  case "$1" in
-${flagBranches(tree, (option) => option.file)}
-  esac
-}
-_aspects_takes_value() {
-  case "$1" in
-${flagBranches(tree, (option) => option.takesValue)}
-  esac
-}
-_aspects_option_before() {
+const BASH_COMPLETION = `_aspects_option_before() {
   local i word nearest=1
   for ((i = COMP_CWORD - 1; i > 0; i--)); do
     word="\${COMP_WORDS[i]}"
@@ -96,6 +82,12 @@ _aspects_complete() {
 }
 complete -F _aspects_complete aspects
 `;
+
+/** bash: `source <(aspects completion bash)`. */
+export function bashScript(tree: readonly CommandSpec[]): string {
+  return `# aspects completion for bash: source <(aspects completion bash), or save as /etc/bash_completion.d/aspects
+${bashLookups(tree)}
+${BASH_COMPLETION}`;
 }
 
 /** zsh: the bash function through zsh's bashcompinit. */
@@ -109,54 +101,79 @@ ${bashScript(tree)}`;
 /** A description as a fish single-quoted string. */
 const fishText = (text: string): string => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
-/** fish: `aspects completion fish | source`, or save as ~/.config/fish/completions/aspects.fish. */
-export function fishScript(tree: readonly CommandSpec[]): string {
-  const lines = [
-    '# aspects completion for fish: aspects completion fish | source, or save as ~/.config/fish/completions/aspects.fish',
-    'function __aspects_path',
-    '  set -l path',
-    '  for word in (commandline -opc)[2..-1]',
-    '    if contains -- $word (__aspects_children (string join " " $path)); set -a path $word; end',
-    '  end',
-    '  string join " " $path',
-    'end',
+/** Where the command line is: the command path its words name. */
+const FISH_PATH = [
+  'function __aspects_path',
+  '  set -l path',
+  '  for word in (commandline -opc)[2..-1]',
+  '    if contains -- $word (__aspects_children (string join " " $path)); set -a path $word; end',
+  '  end',
+  '  string join " " $path',
+  'end',
+  'function __aspects_at',
+  '  set -l path (__aspects_path)',
+  '  test "$path" = "$argv[1]"',
+  'end',
+];
+
+/** Lists of values: the option a word continues, and the values after the word's last comma. */
+const FISH_LISTS = [
+  // The option a word continues: the current word's own `--flag=`, else the nearest option before it.
+  'function __aspects_list_option',
+  '  set -l current (commandline -ct)',
+  "  if string match -qr -- '^--[^=]+=' $current; string split -m1 = -- $current; return; end",
+  '  for word in (commandline -opc)[-1..2]',
+  "    if string match -q -- '-*' $word; string split -m1 = -- $word; return; end",
+  '  end',
+  'end',
+  // The values, after what the current word holds up to its last comma (`user_profile,ext` → `user_profile,external_id`).
+  'function __aspects_list_values',
+  "  set -l prefix (string replace -r -- '^--[^=]+=' '' (commandline -ct) | string replace -r -- '[^,]*$' '')",
+  '  for value in $argv; echo $prefix$value; end',
+  'end',
+];
+
+/** The subcommands of each command path. */
+function fishChildren(tree: readonly CommandSpec[]): string[] {
+  return [
     'function __aspects_children',
     '  switch "$argv[1]"',
     ...tree.map((spec) => `    case ${fishText(spec.path)}; ${spec.children.length > 0 ? `printf '%s\\n' ${words(spec.children)}` : 'true'}`),
     '  end',
     'end',
-    'function __aspects_at',
-    '  set -l path (__aspects_path)',
-    '  test "$path" = "$argv[1]"',
-    'end',
-    // The option a word continues: the current word's own `--flag=`, else the nearest option before it.
-    'function __aspects_list_option',
-    '  set -l current (commandline -ct)',
-    "  if string match -qr -- '^--[^=]+=' $current; string split -m1 = -- $current; return; end",
-    '  for word in (commandline -opc)[-1..2]',
-    "    if string match -q -- '-*' $word; string split -m1 = -- $word; return; end",
-    '  end',
-    'end',
-    // The values, after what the current word holds up to its last comma (`user_profile,ext` → `user_profile,external_id`).
-    'function __aspects_list_values',
-    "  set -l prefix (string replace -r -- '^--[^=]+=' '' (commandline -ct) | string replace -r -- '[^,]*$' '')",
-    '  for value in $argv; echo $prefix$value; end',
-    'end',
-    'complete -c aspects -f',
   ];
-  for (const spec of tree) {
-    const at = `-n "__aspects_at ${fishText(spec.path)}"`;
-    const describe = (name: string) => tree.find((each) => each.path === (spec.path ? `${spec.path} ${name}` : name))?.description ?? '';
-    for (const child of spec.children) lines.push(`complete -c aspects ${at} -a ${child} -d ${fishText(describe(child))}`);
-    for (const option of spec.options) {
-      const listed = fishText(`(__aspects_list_values ${words(option.values)})`);
-      const value = option.values.length > 0 ? ` -x -a ${listed}` : option.takesValue ? ' -r' : '';
-      lines.push(`complete -c aspects ${at} -l ${option.flag.replace(/^--/, '')}${value} -d ${fishText(option.description)}`);
-      if (option.variadic && option.values.length > 0) {
-        const continues = `-n ${fishText(`__aspects_at '${spec.path}'; and contains -- ${option.flag} (__aspects_list_option)[1]`)}`;
-        lines.push(`complete -c aspects ${continues} -a ${listed}`);
-      }
-    }
+}
+
+/** One option's completions: the flag with its values, and for a variadic one, the values of the words after them. */
+function fishOption(spec: CommandSpec, option: CommandSpec['options'][number]): string[] {
+  const at = `-n "__aspects_at ${fishText(spec.path)}"`;
+  const listed = fishText(`(__aspects_list_values ${words(option.values)})`);
+  const value = option.values.length > 0 ? ` -x -a ${listed}` : option.takesValue ? ' -r' : '';
+  const lines = [`complete -c aspects ${at} -l ${option.flag.replace(/^--/, '')}${value} -d ${fishText(option.description)}`];
+  if (option.variadic && option.values.length > 0) {
+    const continues = `-n ${fishText(`__aspects_at '${spec.path}'; and contains -- ${option.flag} (__aspects_list_option)[1]`)}`;
+    lines.push(`complete -c aspects ${continues} -a ${listed}`);
   }
+  return lines;
+}
+
+/** One command's completions: its subcommands, described, and its options. */
+function fishCommand(tree: readonly CommandSpec[], spec: CommandSpec): string[] {
+  const at = `-n "__aspects_at ${fishText(spec.path)}"`;
+  const describe = (name: string) => tree.find((each) => each.path === (spec.path ? `${spec.path} ${name}` : name))?.description ?? '';
+  return [
+    ...spec.children.map((child) => `complete -c aspects ${at} -a ${child} -d ${fishText(describe(child))}`),
+    ...spec.options.flatMap((option) => fishOption(spec, option)),
+  ];
+}
+
+/** fish: `aspects completion fish | source`, or save as ~/.config/fish/completions/aspects.fish. */
+export function fishScript(tree: readonly CommandSpec[]): string {
+  const lines = [
+    '# aspects completion for fish: aspects completion fish | source, or save as ~/.config/fish/completions/aspects.fish',
+    ...FISH_PATH, ...fishChildren(tree), ...FISH_LISTS,
+    'complete -c aspects -f',
+    ...tree.flatMap((spec) => fishCommand(tree, spec)),
+  ];
   return `${lines.join('\n')}\n`;
 }

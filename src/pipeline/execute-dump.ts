@@ -3,6 +3,7 @@ import { connectClickHouse, openClickHouse } from '../clickhouse/open.js';
 import { literal } from '../clickhouse/sql.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
 import type { Settings } from '../config/settings.js';
+import type { MysqlLocation } from '../config/urls.js';
 import { Interrupted, RowsLeftOut, RuntimeFailure, UsageError, messageOf, type AspectsError } from '../errors.js';
 import { connectLmsDatabase, type LmsDatabase, type LmsReader } from '../lms/database.js';
 import { lockedObject, lockName, lockScope, thisProcess } from '../lms/locks.js';
@@ -166,55 +167,100 @@ function dumpSummary(request: DumpRequest, plan: ObjectPlan, result: { objects: 
   };
 }
 
+/** What a run works with once ClickHouse answers. */
+interface RunSetup {
+  readonly settings: Settings;
+  readonly mysql: MysqlLocation;
+  readonly request: DumpRequest;
+  readonly reporter: Reporter;
+  readonly stop: StopSignals;
+  readonly clickhouse: ClickHouseTarget;
+  /** A forced dry run never talks to ClickHouse. */
+  readonly offline: boolean;
+  readonly retry: ConnectRetry;
+}
+
+/** What a run opened, closed at its end whatever happened. */
+interface Opened {
+  lms?: LmsReader;
+  structures?: StructureSource;
+  guard?: DumpGuard;
+}
+
+/** The connect retries, the first saying how long it may go on: a mistyped port is not two silent minutes. */
+function connectRetry(request: DumpRequest, reporter: Reporter, stop: StopSignals): ConnectRetry {
+  const budget = `; trying again for up to ${Math.round(request.retry.budgetMs / 1000)}s (--retry-for)`;
+  const onRetry: RetryListener = (attempt, delayMs, error) => reporter.retrying('connect', attempt, delayMs, `${messageOf(error)}${attempt === 1 ? budget : ''}`);
+  return { policy: request.retry, signal: stop.hard, onRetry };
+}
+
+/**
+ * The plan narrowed to what can run now (ClickHouse tables and LMS sources there, run locks
+ * taken), with the errors that name what was left out; opens the LMS, the locks and the
+ * structure source into `opened`.
+ */
+async function readyPlan(run: RunSetup, planned: ObjectPlan, opened: Opened): Promise<{ plan: ObjectPlan; errors: (AspectsError | undefined)[] }> {
+  const { settings, request, reporter, clickhouse, retry } = run;
+  if (clickhouse.routing) reporter.notice(clickhouse.routing);
+  const tables = await withTables(run.offline ? undefined : clickhouse, settings.clickhouse.database, planned, !request.dryRun, reporter);
+  const lms = await connectLmsDatabase(run.mysql, retry);
+  opened.lms = lms;
+  const sources = await withSources(lms, tables.runnable, settings, reporter);
+  const notice = (text: string) => reporter.notice(text);
+  const locking = await takeLocks({ location: run.mysql, lms, retry: request.retry, onRetry: retry.onRetry, notice }, settings, sources.runnable, request, run.stop);
+  opened.guard = locking.guard;
+  const plan = without(sources.runnable, locking.locked, reporter).runnable;
+  opened.structures = plan.sinks.some((sink) => sink.children?.length) ? await openStructureSource(lms, settings) : undefined;
+  return { plan, errors: [tables.error, sources.error] };
+}
+
+/** Under the locks: earlier runs' staging tables defused, the clock set up, every object of the plan dumped. */
+async function dumpPlan(run: RunSetup, plan: ObjectPlan, opened: Required<Pick<Opened, 'lms' | 'guard'>> & Opened) {
+  const { settings, request, reporter, clickhouse, stop } = run;
+  const { lms, guard, structures } = opened;
+  const database = settings.clickhouse.database;
+  if (!request.dryRun) await clearEarlierRuns(clickhouse, database, plan, request, reporter);
+  // Stamps follow what the tables hold once earlier runs can no longer add to it.
+  const stamped = request.dryRun ? [] : [...writtenTables(plan).keys()];
+  await setUpClock({ lms, clickhouse: run.offline ? undefined : clickhouse, database, tables: stamped, retry: run.retry, notice: (text) => reporter.notice(text) });
+  const prune = request.prune ? pruneStep(lms, clickhouse, database, request, settings, reporter, stop.hard) : undefined;
+  const targets = plan.sinks.map((sink) => ({ sink, filter: filterFor(sink, request.filter) }));
+  const writer = new ExactlyOnceWriter(clickhouse, request.retry, stop.hard);
+  return runDump(targets, request, {
+    lms, clickhouse, writer, database, reporter, signal: stop.graceful, hardStop: stop.hard, structures, guard, ...(prune ? { prune } : {}),
+  });
+}
+
+async function closeAll(opened: Opened, clickhouse: ClickHouseTarget): Promise<void> {
+  await opened.guard?.release();
+  await opened.structures?.close().catch(() => undefined);
+  await opened.lms?.close().catch(() => undefined);
+  await clickhouse.close().catch(() => undefined);
+}
+
 /** Opens both connections, checks them, dumps every planned object and closes everything. */
 export async function executeDump(
   settings: Settings, planned: ObjectPlan, request: DumpRequest, reporter: Reporter, stop: StopSignals,
 ): Promise<{ summary: DumpSummary; error?: AspectsError }> {
   const startedAt = new Date();
-  let plan = planned;
   const mysql = settings.mysql;
   if (!mysql) throw new UsageError('no LMS database configured: pass --mysql-url or set ASPECTS_MYSQL_URL');
-  const targets = plan.sinks.map((sink) => ({ sink, filter: filterFor(sink, request.filter) }));
-  for (const skipped of plan.skipped) reporter.notice(`skipping ${skipped.object}: ${skipped.reason}`);
-  for (const note of plan.notes) reporter.notice(note);
-  // The first retry says how long it may go on: a mistyped port is not two silent minutes.
-  const budget = `; trying again for up to ${Math.round(request.retry.budgetMs / 1000)}s (--retry-for)`;
-  const onRetry: RetryListener = (attempt, delayMs, error) => reporter.retrying('connect', attempt, delayMs, `${messageOf(error)}${attempt === 1 ? budget : ''}`);
-  const retry: ConnectRetry = { policy: request.retry, signal: stop.hard, onRetry };
-  // A forced dry run never talks to ClickHouse; anything else checks it answers first.
+  // Keys of the wrong type (--ids) are refused before anything is opened.
+  for (const each of planned.sinks) filterFor(each, request.filter);
+  for (const skipped of planned.skipped) reporter.notice(`skipping ${skipped.object}: ${skipped.reason}`);
+  for (const note of planned.notes) reporter.notice(note);
+  const retry = connectRetry(request, reporter, stop);
   const offline = request.dryRun && request.force && !request.prune;
   const clickhouse = offline ? await openClickHouse(settings.clickhouse, stop.hard) : await connectClickHouse(settings.clickhouse, { retry });
-  let lms: LmsReader | undefined;
-  let structures: StructureSource | undefined;
-  let guard: DumpGuard | undefined;
+  const run: RunSetup = { settings, mysql, request, reporter, stop, clickhouse, offline, retry };
+  const opened: Opened = {};
   try {
-    const database = settings.clickhouse.database;
-    if (clickhouse.routing) reporter.notice(clickhouse.routing);
-    const tables = await withTables(offline ? undefined : clickhouse, database, plan, !request.dryRun, reporter);
-    lms = await connectLmsDatabase(mysql, retry);
-    const sources = await withSources(lms, tables.runnable, settings, reporter);
-    plan = sources.runnable;
-    const notice = (text: string) => reporter.notice(text);
-    const locking = await takeLocks({ location: mysql, lms, retry: request.retry, onRetry, notice }, settings, plan, request, stop);
-    guard = locking.guard;
-    plan = without(plan, locking.locked, reporter).runnable;
-    structures = plan.sinks.some((sink) => sink.children?.length) ? await openStructureSource(lms, settings) : undefined;
-    const writer = new ExactlyOnceWriter(clickhouse, request.retry, stop.hard);
-    if (!request.dryRun) await clearEarlierRuns(clickhouse, database, plan, request, reporter);
-    // Stamps follow what the tables hold once earlier runs can no longer add to it.
-    const stamped = request.dryRun ? [] : [...writtenTables(plan).keys()];
-    await setUpClock({ lms, clickhouse: offline ? undefined : clickhouse, database, tables: stamped, retry, notice });
-    const prune = request.prune ? pruneStep(lms, clickhouse, database, request, settings, reporter, stop.hard) : undefined;
-    const result = await runDump(targets.filter(({ sink }) => plan.sinks.includes(sink)), request, {
-      lms, clickhouse, writer, database, reporter, signal: stop.graceful, hardStop: stop.hard, structures, guard, ...(prune ? { prune } : {}),
-    });
-    const error = combinedFailure([result.error, tables.error, sources.error, leftOutError(result.objects)]);
+    const { plan, errors } = await readyPlan(run, planned, opened);
+    const result = await dumpPlan(run, plan, { ...opened, lms: opened.lms as LmsReader, guard: opened.guard as DumpGuard });
+    const error = combinedFailure([result.error, ...errors, leftOutError(result.objects)]);
     const summary = dumpSummary(request, plan, { objects: result.objects, error, startedAt });
     return error ? { summary, error } : { summary };
   } finally {
-    await guard?.release();
-    await structures?.close().catch(() => undefined);
-    await lms?.close().catch(() => undefined);
-    await clickhouse.close().catch(() => undefined);
+    await closeAll(opened, clickhouse);
   }
 }
