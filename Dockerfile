@@ -1,10 +1,10 @@
-# aspects in a container: Debian slim with Node.js 22 (LTS), the CLI as entrypoint, run as uid 1000.
+# aspects in a container: Debian slim with Node.js 24 (LTS), the CLI as entrypoint, run as uid 1000.
 #   docker build --build-arg VERSION=0.1.0 --build-arg SOURCE_URL=https://git.example.com/aspects -t aspects:0.1.0 .
 #   docker run --rm -e ASPECTS_MYSQL_URL=… -e ASPECTS_CLICKHOUSE_URL=… aspects:0.1.0 dump --object all --json
 # The embedded engine (chdb, about 550 MB) is left out: in a cluster, aspects writes to a ClickHouse server.
-# Node.js 22 rather than 24: the closest maintained LTS to the Node.js 20 the CLI is tested on.
+# Node.js 24: supported until 2028-04-30 (22 ends 2027-04-30); the tests run on 20, 22, 24 and 26 (.ci/node-lts).
 
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /build
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 RUN npm ci --omit=optional --ignore-scripts --no-audit --no-fund
@@ -12,7 +12,7 @@ COPY src ./src
 RUN npx tsc -p tsconfig.build.json \
  && npm prune --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
 
-FROM node:22-bookworm-slim
+FROM node:24-bookworm-slim
 ARG VERSION=0.1.0
 ARG SOURCE_URL=""
 LABEL org.opencontainers.image.title="aspects" \

@@ -23,10 +23,25 @@ function partitionLag(high: number, low: number, committed: number): number {
   return high - committed;
 }
 
+/**
+ * kafkajs 2.2.4 (its last release) arms a timer at -Date.now() ms (tulios/kafkajs#1751), for
+ * which Node 23 and later print a TimeoutNegativeWarning on stderr: that one warning is dropped,
+ * every other is printed as before.
+ */
+function quietNegativeTimeouts(): void {
+  const printers = process.listeners('warning');
+  if (printers.some((printer) => printer.name === 'aspectsWarningFilter')) return;
+  for (const printer of printers) process.removeListener('warning', printer);
+  process.on('warning', function aspectsWarningFilter(warning: Error) {
+    if (warning.name !== 'TimeoutNegativeWarning') for (const printer of printers) printer(warning);
+  });
+}
+
 /** Fails in seconds on an unreachable broker (kafkajs would retry for about a minute), and prints nothing itself. */
 async function adminClient(options: KafkaBusOptions): Promise<Admin> {
   // Loaded here, not at start-up: every other command would pay for kafkajs' modules.
   const { Kafka, logLevel } = await import('kafkajs');
+  quietNegativeTimeouts();
   // kafkajs types each mechanism apart; all three take this same shape.
   const sasl = options.sasl && ({ ...options.sasl } as SASLOptions);
   return new Kafka({
