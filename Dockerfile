@@ -1,7 +1,7 @@
 # aspects in a container: Debian slim with Node.js 24 (LTS), the CLI as entrypoint, run as uid 1000.
 #   docker build --build-arg VERSION=0.1.0 --build-arg SOURCE_URL=https://git.example.com/aspects -t aspects:0.1.0 .
 #   docker run --rm -e ASPECTS_MYSQL_URL=… -e ASPECTS_CLICKHOUSE_URL=… aspects:0.1.0 dump --object all --json
-# The embedded engine (chdb, about 550 MB) is left out: in a cluster, aspects writes to a ClickHouse server.
+# The embedded engine (chdb, about 600 MB) is left out: in a cluster, aspects writes to a ClickHouse server.
 # Node.js 24: supported until 2028-04-30 (22 ends 2027-04-30); the tests run on 20, 22, 24 and 26 (.ci/node-lts).
 
 FROM node:24-bookworm-slim AS build
