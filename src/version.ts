@@ -13,8 +13,8 @@ export interface VersionInfo {
 const packageRoot = new URL('../../', import.meta.url);
 
 function readJson<T>(relative: string): T | undefined {
-  const file = new URL(relative, packageRoot);
-  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as T : undefined;
+  const text = readText(relative);
+  return text === undefined ? undefined : JSON.parse(text) as T;
 }
 
 /** Whether the optional chdb package (the embedded engine, ~600 MB) is installed. */

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { resolveSettings, type ConnectionFlags } from '../config/settings.js';
-import { UsageError, messageOf } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { retryLine } from '../output/reporter.js';
 import { retireText } from '../output/retire-summary.js';
 import { writeLine } from '../output/streams.js';
@@ -9,7 +9,7 @@ import { executeRetire, type RetireRequest } from '../retire/run-retire.js';
 import type { CommandContext } from './context.js';
 import { addConnectionOptions } from './connection-options.js';
 import { collectKeys, nonNegativeSeconds } from './parse.js';
-import { DEFAULT_RETRY_POLICY } from '../pipeline/retry.js';
+import { DEFAULT_RETRY_POLICY, connectRetryReason, type RetryListener } from '../pipeline/retry.js';
 
 /** commander's parsed `retire` options. */
 interface RetireFlags extends ConnectionFlags {
@@ -47,12 +47,10 @@ function toRequest(flags: RetireFlags): RetireRequest {
 }
 
 async function retireAction(flags: RetireFlags, context: CommandContext): Promise<void> {
-  const budget = `; trying again for up to ${flags.retryFor}s (--retry-for)`;
-  const request: RetireRequest = {
-    ...toRequest(flags),
-    onRetry: (attempt, delayMs, error) => writeLine(context.streams.stderr, `aspects: ${retryLine('connect', attempt, delayMs, `${messageOf(error)}${attempt === 1 ? budget : ''}`)}`),
-  };
-  const { summary, error } = await executeRetire(resolveSettings(flags, context.env), request);
+  const request = toRequest(flags);
+  const onRetry: RetryListener = (attempt, delayMs, error) =>
+    writeLine(context.streams.stderr, `aspects: ${retryLine('connect', attempt, delayMs, connectRetryReason(error, attempt, request.retry))}`);
+  const { summary, error } = await executeRetire(resolveSettings(flags, context.env), { ...request, onRetry });
   for (const warning of summary.warnings) writeLine(context.streams.stderr, `aspects: warning: ${warning}`);
   writeLine(context.streams.stdout, flags.json ? JSON.stringify(summary) : retireText(summary));
   if (error) throw error;

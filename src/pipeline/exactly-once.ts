@@ -118,10 +118,12 @@ export class ExactlyOnceWriter {
   private readonly publishes = new Set<string>();
   /** The staged attempts' query ids (`aspects-…-s<attempt>`); the other attempts went directly. */
   private readonly stagedAttempts = new Set<string>();
-  /** Set once a staging table was not there for the next request: they reach several servers. */
-  private unpinned: { noted: boolean } | undefined;
-  /** Set once the user was refused a staging table (no CREATE TABLE): why. */
-  private ddlDenied: { reason: string; noted: boolean } | undefined;
+  /**
+   * Set once inserts go directly, without staging tables, with what the run is told once: a
+   * staging table was not there for the next request (requests reach several servers), or the
+   * user was refused one (no CREATE TABLE).
+   */
+  private direct: { why: string; noted: boolean } | undefined;
 
   constructor(readonly target: ClickHouseTarget, readonly policy: RetryPolicy, readonly signal?: AbortSignal) {}
 
@@ -135,15 +137,14 @@ export class ExactlyOnceWriter {
 
   /** Whether attempts go through staging tables (requests over a network, by a user who may create them). */
   get staged(): boolean {
-    return this.target.overNetwork && this.unpinned === undefined && this.ddlDenied === undefined;
+    return this.target.overNetwork && this.direct === undefined;
   }
 
-  /** Says once that inserts are written without staging tables because the user may not create them. */
+  /** Says once that inserts are written without staging tables, and why. */
   noteDirect(listener: InsertListener): void {
-    if (!this.ddlDenied || this.ddlDenied.noted) return;
-    this.ddlDenied.noted = true;
-    listener.note(`the ClickHouse user may not create tables (${this.ddlDenied.reason}), so inserts are written directly, without staging tables: `
-      + 'a request the network holds back after a killed run gave up could still land. Grant CREATE TABLE and DROP TABLE on the database (README: ClickHouse grants)');
+    if (!this.direct || this.direct.noted) return;
+    this.direct.noted = true;
+    listener.note(this.direct.why);
   }
 
   /** Starts attempt `attempt` of an insert; its body is written while it runs. */
@@ -168,7 +169,11 @@ export class ExactlyOnceWriter {
     const denied = await createStage(this.target, stage).then(() => undefined, (error: unknown) => ddlDenied(error));
     if (denied !== undefined) {
       this.stagedAttempts.delete(stage.insertId);
-      this.ddlDenied ??= { reason: denied, noted: false };
+      this.direct ??= {
+        why: `the ClickHouse user may not create tables (${denied}), so inserts are written directly, without staging tables: `
+          + 'a request the network holds back after a killed run gave up could still land. Grant CREATE TABLE and DROP TABLE on the database (README: ClickHouse grants)',
+        noted: false,
+      };
       return direct(body);
     }
     await this.target.insertCsv(stage.table, columns, body, { queryId: stage.insertId }).catch((error: unknown) => this.unlessUnpinned(stage, error));
@@ -183,16 +188,12 @@ export class ExactlyOnceWriter {
    */
   private unlessUnpinned(stage: Stage, error: unknown): never {
     if (clickHouseCode(messageOf(error)) !== UNKNOWN_TABLE || !messageOf(error).includes(stage.table.table)) throw error;
-    this.unpinned ??= { noted: false };
+    this.direct ??= {
+      why: `a staging table created through ${this.target.description} was not there for the next request, so requests reach more than one `
+        + 'ClickHouse server (a load balancer?): inserts are written directly from now on, and a request the network holds back after this run gave up could still land',
+      noted: false,
+    };
     throw new ClickHouseFailure(`staging table ${stage.table.table} was not there for the next request`, true);
-  }
-
-  /** Says once that inserts are no longer staged, and why. */
-  private noteUnpinned(listener: InsertListener): void {
-    if (!this.unpinned || this.unpinned.noted) return;
-    this.unpinned.noted = true;
-    listener.note(`a staging table created through ${this.target.description} was not there for the next request, so requests reach more than one `
-      + 'ClickHouse server (a load balancer?): inserts are written directly from now on, and a request the network holds back after this run gave up could still land');
   }
 
   /** Writes rows held in memory exactly once; InsertFailed says how much landed when that cannot be done. */
@@ -208,7 +209,7 @@ export class ExactlyOnceWriter {
   /** After attempt 1 failed (or was abandoned): completes the insert, or throws InsertFailed. */
   async complete(plan: InsertPlan, content: InsertContent, failure: unknown, listener: InsertListener): Promise<void> {
     const attempts = new InsertAttempts(this, plan, content, listener);
-    this.noteUnpinned(listener);
+    this.noteDirect(listener);
     let outcome: { readonly error: unknown } | undefined = { error: failure };
     for (let attempt = 2; ; attempt += 1) {
       const missing = await attempts.settle(outcome, attempt - 1);

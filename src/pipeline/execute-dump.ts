@@ -22,7 +22,7 @@ import type { ConnectRetry, RetryListener } from './retry.js';
 import { setUpClock } from './read-clocks.js';
 import { combinedFailure, isTransientAnywhere } from './failures.js';
 import { pruneObject } from './prune.js';
-import { withRetry } from './retry.js';
+import { connectRetryReason, withRetry } from './retry.js';
 import { leftOutError } from './left-out.js';
 import { runDump } from './run-dump.js';
 import { budgetWaits, defusedLines, defuseEarlierRuns } from './staging.js';
@@ -189,8 +189,7 @@ interface Opened {
 
 /** The connect retries, the first saying how long it may go on: a mistyped port is not two silent minutes. */
 function connectRetry(request: DumpRequest, reporter: Reporter, stop: StopSignals): ConnectRetry {
-  const budget = `; trying again for up to ${Math.round(request.retry.budgetMs / 1000)}s (--retry-for)`;
-  const onRetry: RetryListener = (attempt, delayMs, error) => reporter.retrying('connect', attempt, delayMs, `${messageOf(error)}${attempt === 1 ? budget : ''}`);
+  const onRetry: RetryListener = (attempt, delayMs, error) => reporter.retrying('connect', attempt, delayMs, connectRetryReason(error, attempt, request.retry));
   return { policy: request.retry, signal: stop.hard, onRetry };
 }
 

@@ -1,12 +1,12 @@
 import { deleteEverywhere, isMassDelete, type DeleteLimits } from '../clickhouse/copies.js';
 import { deleteMethod, type DeleteMethod } from '../clickhouse/delete.js';
-import { literal, qualifiedTable, quoteIdentifier } from '../clickhouse/sql.js';
+import { literal, quoteIdentifier } from '../clickhouse/sql.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
 import { RuntimeFailure, UsageError } from '../errors.js';
 import type { LmsDatabase } from '../lms/database.js';
 import { chunks } from '../retire/delete.js';
 import type { Sink } from '../sinks/types.js';
-import { mysqlKeys } from '../status/status.js';
+import { mysqlKeys, storedKeys } from '../status/status.js';
 import type { ObjectSummary } from './summary.js';
 
 /** What a prune is allowed and how long it waits. */
@@ -21,8 +21,8 @@ export interface PruneOptions {
 /** The object's keys in ClickHouse that the LMS no longer has, and how many keys ClickHouse holds. */
 export async function keysGoneFromLms(lms: LmsDatabase, target: ClickHouseTarget, database: string, sink: Sink): Promise<{ gone: string[]; stored: number }> {
   const inLms = await mysqlKeys(lms, sink);
-  const stored = await target.queryFields(`SELECT DISTINCT toString(${quoteIdentifier(sink.incremental.targetKey)}) FROM ${qualifiedTable(database, sink.table)}`);
-  return { gone: stored.map(([key]) => String(key)).filter((key) => !inLms.has(key)), stored: stored.length };
+  const { keys } = await storedKeys(target, database, sink, new Set());
+  return { gone: [...keys].filter((key) => !inLms.has(key)), stored: keys.size };
 }
 
 /** A removal of most of an object's keys is more likely the wrong LMS database (or an emptied table) than deletions: refused, but counted in a dry run. */

@@ -1,3 +1,4 @@
+import { messageOf } from '../errors.js';
 import { pause } from './pacing.js';
 
 /** How a transient failure is retried: for a time budget, with jittered exponential backoff. */
@@ -97,4 +98,9 @@ export interface ConnectRetry {
 /** A connection attempt, retried on transient failures when `retry` is given, tried once otherwise. */
 export function connecting<T>(operation: () => Promise<T>, isTransient: (error: unknown) => boolean, retry?: ConnectRetry): Promise<T> {
   return retry ? withRetry(operation, isTransient, retry.policy, retry.onRetry, retry.signal) : operation();
+}
+
+/** Why a connection is tried again; the first retry also says for how long they may go on (a mistyped port is not minutes of silence). */
+export function connectRetryReason(error: unknown, attempt: number, policy: RetryPolicy): string {
+  return `${messageOf(error)}${attempt === 1 ? `; trying again for up to ${Math.round(policy.budgetMs / 1000)}s (--retry-for)` : ''}`;
 }

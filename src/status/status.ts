@@ -123,7 +123,7 @@ function storedQuery(database: string, sink: Sink): string {
 }
 
 /** The object's distinct keys in ClickHouse, and the rows and users of retired learners among them. */
-async function storedKeys(target: ClickHouseTarget, database: string, sink: Sink, retired: ReadonlySet<number>): Promise<StoredKeys> {
+export async function storedKeys(target: ClickHouseTarget, database: string, sink: Sink, retired: ReadonlySet<number>): Promise<StoredKeys> {
   const rows = await target.query(storedQuery(database, sink));
   const ofRetired = rows.filter((row) => row.u != null && retired.has(Number(row.u)));
   return {

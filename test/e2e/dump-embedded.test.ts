@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openChdbSession } from '../support/chdb.js';
+import { onChdb, openChdbSession } from '../support/chdb.js';
 import { runAspects } from '../support/cli.js';
 import { courseKey, fillCourses, fillOutlines, outlineSpec } from '../support/course-fixture.js';
 import type { TestLms } from '../support/env.js';
@@ -35,13 +35,7 @@ describe('aspects dump into the embedded modern ClickHouse (chdb:PATH)', () => {
   const aspects = (...args: string[]) =>
     runAspects(args, { ASPECTS_MYSQL_URL: lms.url, ASPECTS_CLICKHOUSE_URL: `chdb:${folder}`, ASPECTS_ENABLE_PII: 'true' });
   async function stored(table: string): Promise<Record<string, unknown>[]> {
-    const session = await openChdbSession(folder);
-    try {
-      return session.query(`SELECT * FROM event_sink.${table}`, 'JSONEachRow').split('\n').filter(Boolean)
-        .map((line) => asWritten(JSON.parse(line) as Record<string, unknown>));
-    } finally {
-      session.close();
-    }
+    return onChdb(folder, (query) => query(`SELECT * FROM event_sink.${table}`).map(asWritten));
   }
 
   it('writes every object field for field, with course_blocks', async () => {
@@ -104,13 +98,10 @@ describe('one object that cannot be dumped stops no other, on the embedded engin
   it('names each failure in the last line; every other object lands whole', async () => {
     const env = { ASPECTS_MYSQL_URL: lms.url, ASPECTS_CLICKHOUSE_URL: `chdb:${folder}`, ASPECTS_ENABLE_PII: 'true' };
     assert.equal((await runAspects(['schema', 'init'], env)).code, 0);
-    const setup = await openChdbSession(folder);
-    try {
-      setup.query('ALTER TABLE event_sink.course_enrollment MODIFY COLUMN mode UInt8');
-      setup.query('DROP TABLE event_sink.external_id');
-    } finally {
-      setup.close();
-    }
+    await onChdb(folder, (query) => {
+      query('ALTER TABLE event_sink.course_enrollment MODIFY COLUMN mode UInt8');
+      query('DROP TABLE event_sink.external_id');
+    });
     const result = await runAspects(['dump', '--object', 'all', '--sleep-time', '0', '--json'], env);
     assert.equal(result.code, 1, result.stderr);
     const last = result.stderr.trim().split('\n').pop() ?? '';
@@ -118,12 +109,9 @@ describe('one object that cannot be dumped stops no other, on the embedded engin
     const summary = jsonSummary(result);
     assert.deepEqual(summary.objects.map((each) => [each.object, each.status]), [['user_profile', 'success'], ['course_enrollment', 'failed']]);
     assert.deepEqual(summary.skipped.map((each) => each.object).sort(), ['course_overviews', 'external_id', 'object_tag', 'tag', 'taxonomy']);
-    const session = await openChdbSession(folder);
-    try {
-      assert.equal(session.query('SELECT count(), uniqExact(id) FROM event_sink.user_profile', 'CSV').trim(), '30,30');
-      assert.equal(session.query('SELECT count() FROM event_sink.course_enrollment', 'CSV').trim(), '0');
-    } finally {
-      session.close();
-    }
+    await onChdb(folder, (query) => {
+      assert.deepEqual(query('SELECT count() AS n, uniqExact(id) AS keys FROM event_sink.user_profile').map((row) => [Number(row.n), Number(row.keys)]), [[30, 30]]);
+      assert.deepEqual(query('SELECT count() AS n FROM event_sink.course_enrollment').map((row) => Number(row.n)), [0]);
+    });
   });
 });

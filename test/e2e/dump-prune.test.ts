@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Connection } from 'mysql2/promise';
-import { openChdbSession } from '../support/chdb.js';
+import { onChdb } from '../support/chdb.js';
 import { createTestEventSink, type TestEventSink } from '../support/clickhouse.js';
 import { oneErrorLine, runAspects } from '../support/cli.js';
 import { courseKey, fillCourses, fillOutlines, outlineSpec } from '../support/course-fixture.js';
@@ -141,17 +141,14 @@ describe('dump --prune on the embedded engine (lightweight DELETE)', () => {
       const result = await runAspects(['dump', '--object', ...OBJECTS, '--prune', '--sleep-time', '0', '--json'], env);
       assert.equal(result.code, 0, result.stderr);
       assert.deepEqual(jsonSummary(result).objects.map((each) => each.keys_pruned), [1, 2, 0, 3]);
-      const session = await openChdbSession(folder);
-      try {
-        const read: Read = async (sql) => session.query(sql, 'JSONEachRow').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+      await onChdb(folder, async (query) => {
+        const read: Read = async (sql) => query(sql);
         for (const object of ['course_overviews', 'user_profile', 'course_enrollment']) {
           const lmsKeys = (await lms.db.query((KEYS[object] as { lms: string }).lms) as unknown as [{ k: unknown }[]])[0].map((row) => String(row.k)).sort();
           assert.deepEqual(await storedKeys(read, 'event_sink', object), lmsKeys, object);
         }
         assert.equal(Number((await read(`SELECT count() AS n FROM event_sink.course_blocks WHERE course_key = '${courseKey(2)}'`))[0]?.n), 0);
-      } finally {
-        session.close();
-      }
+      });
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }

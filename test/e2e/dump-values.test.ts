@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openChdbSession } from '../support/chdb.js';
+import { onChdb } from '../support/chdb.js';
 import { createTestEventSink } from '../support/clickhouse.js';
 import { runAspects, type CliResult } from '../support/cli.js';
 import { courseKey, fillCourses } from '../support/course-fixture.js';
@@ -118,14 +118,7 @@ describe('values the plugin normalises, on both engines', () => {
       const result = await runAspects(['dump', '--object', ...OBJECTS, '--sleep-time', '0'], env);
       assertOnlyUnwritableLeftOut(result);
       await rerunSkipsZeroModified(env);
-      const session = await openChdbSession(folder);
-      try {
-        const read: Read = async (sql) => session.query(sql, 'JSONEachRow').split('\n').filter(Boolean)
-          .map((line) => JSON.parse(line) as Record<string, unknown>);
-        await assertPluginValues(read, 'event_sink');
-      } finally {
-        session.close();
-      }
+      await onChdb(folder, (query) => assertPluginValues(async (sql) => query(sql), 'event_sink'));
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }

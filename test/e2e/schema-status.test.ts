@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { aspectsTables } from '../support/aspects-ddl.js';
-import { openChdbSession } from '../support/chdb.js';
+import { onChdb } from '../support/chdb.js';
 import { clickHouseRows, clickHouseSql } from '../support/clickhouse.js';
 import { runAspects } from '../support/cli.js';
 import { courseKey, fillCourses } from '../support/course-fixture.js';
@@ -14,15 +14,6 @@ import { testClickHouseServer, uniqueName, type TestLms } from '../support/env.j
 import { insertUsers } from '../support/lms-fixture.js';
 import { filledLms } from '../support/scenario.js';
 
-/** Runs SQL on a chdb folder from this process (the CLI must not be running on it). */
-async function onChdb<T>(folder: string, work: (query: (sql: string) => Record<string, unknown>[]) => T): Promise<T> {
-  const session = await openChdbSession(folder);
-  try {
-    return work((sql) => session.query(sql, 'JSONEachRow').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>));
-  } finally {
-    session.close();
-  }
-}
 
 const COLUMNS_SQL = (database: string) =>
   `SELECT table, name, type, default_kind, default_expression, position FROM system.columns WHERE database = '${database}' ORDER BY table, position`;
