@@ -12,6 +12,16 @@ function peakRssKb(pid: number): number {
   }
 }
 
+/** Peak resident set of a running process, MB. */
+export function processPeakMb(pid: number): number {
+  return peakRssKb(pid) / 1024;
+}
+
+/** CPU seconds a running process has used so far (0 once it has gone). */
+export function processCpuSeconds(pid: number): number {
+  return cpuSecondsOf(pid) ?? 0;
+}
+
 /** Clock ticks per second of /proc's CPU times (Linux's USER_HZ). */
 const TICKS = 100;
 

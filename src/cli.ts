@@ -3,6 +3,7 @@ import { redact } from './config/secrets.js';
 import { versionText } from './version.js';
 import { unknownEnvironmentSettings } from './config/setting-names.js';
 import { dumpCommand } from './commands/dump.js';
+import { followCommand } from './commands/follow.js';
 import { retireCommand } from './commands/retire.js';
 import { schemaCommand } from './commands/schema.js';
 import { statusCommand } from './commands/status.js';
@@ -60,6 +61,7 @@ export function buildProgram(context: CommandContext, jsonLogs = false): Command
     .enablePositionalOptions()
     .addHelpText('after', ROOT_HELP);
   program.addCommand(dumpCommand(context));
+  program.addCommand(followCommand(context));
   program.addCommand(retireCommand(context));
   program.addCommand(schemaCommand(context));
   program.addCommand(statusCommand(context));

@@ -5,12 +5,13 @@ import { chooseReporter } from '../output/tty-reporter.js';
 import { executeDump } from '../pipeline/execute-dump.js';
 import { planObjects } from '../pipeline/plan.js';
 import type { DumpRequest } from '../pipeline/request.js';
+import { DEFAULT_FULL_COMPARE_DAYS, DEFAULT_LOOKBACK_MINUTES } from '../pipeline/change-plan.js';
 import { DEFAULT_RETRY_POLICY } from '../pipeline/retry.js';
 import { OBJECT_NAMES, SINKS } from '../sinks/index.js';
 import type { CommandContext } from './context.js';
 import { addConnectionOptions } from './connection-options.js';
 import {
-  collectKeys, collectNames, isoDate, nonNegativeInteger, nonNegativeSeconds, positiveInteger,
+  collectKeys, collectNames, isoDate, nonNegativeInteger, nonNegativeAmount, nonNegativeSeconds, positiveInteger,
 } from './parse.js';
 
 /** commander's parsed `dump` options. */
@@ -39,6 +40,9 @@ interface DumpFlags extends ConnectionFlags {
   retries?: number;
   retryFor: number;
   waitLock?: number | true;
+  fullCompare?: boolean;
+  fullCompareEvery: number;
+  lookback: number;
 }
 
 /** Lanes by default: on two cores, reading one key range while the next is written keeps MySQL, Node and ClickHouse busy. */
@@ -98,6 +102,7 @@ function toRequest(flags: DumpFlags): DumpRequest {
     },
     retry: { ...DEFAULT_RETRY_POLICY, budgetMs: flags.retryFor * 1000, ...(flags.retries === undefined ? {} : { retries: flags.retries }) },
     waitLock: flags.waitLock === true ? 'forever' : flags.waitLock ?? 0,
+    changes: { fullCompare: flags.fullCompare === true, fullCompareDays: flags.fullCompareEvery, lookbackMinutes: flags.lookback },
   };
 }
 
@@ -153,6 +158,9 @@ export function dumpCommand(context: CommandContext): Command {
     .option('--start-pk <pk>', 'only primary keys greater than this; resumes a stopped run (alias --start_pk)')
     .option('--org <org...>', 'only courses of these organisations, repeatable (course_overviews)', collectKeys)
     .option('--published-since <date>', 'only courses published (modified) at or after this ISO date (course_overviews)', isoDate)
+    .option('--full-compare', 'compare every row with ClickHouse, even where the LMS records which rows changed (catches writes that bypass it)')
+    .option('--full-compare-every <days>', 'do that by itself when the last full compare is this old (0: only when asked)', nonNegativeAmount('days', 3650), DEFAULT_FULL_COMPARE_DAYS)
+    .option('--lookback <minutes>', 'read again the changes recorded this long before the last complete run began (transactions still open then, LMS clocks behind)', nonNegativeAmount('minutes', 525600), DEFAULT_LOOKBACK_MINUTES)
     .option('--limit <rows>', 'write exactly this many rows per object at most', positiveInteger)
     .option('--dry-run', 'read and compare everything, write nothing, report what would be written (alias --dry_run)')
     .option('--prune', 'before each object is dumped, remove from ClickHouse the rows of keys the LMS no longer has (deleted there; verified gone); with --dry-run, count them')

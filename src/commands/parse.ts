@@ -55,3 +55,13 @@ export function collectKeys(value: string, previous: string[] | undefined): stri
 
 /** commander argParser for repeatable names: `--object a b`, `--object a,b`, `--object a --object b`. */
 export const collectNames = collectKeys;
+
+/** commander argParser: a number of `unit` ≥ 0 (fractions allowed) up to `most`. */
+export function nonNegativeAmount(unit: string, most: number): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (value.trim() === '' || !Number.isFinite(number) || number < 0) throw new InvalidArgumentError(`must be a number of ${unit} of at least 0.`);
+    if (number > most) throw new InvalidArgumentError(`must be at most ${most} ${unit}.`);
+    return number;
+  };
+}

@@ -3,6 +3,7 @@ import { connectClickHouse } from '../clickhouse/open.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
 import { resolveSettings, type ConnectionFlags } from '../config/settings.js';
 import { Drift, UsageError } from '../errors.js';
+import { DEFAULT_FULL_COMPARE_DAYS } from '../pipeline/change-plan.js';
 import { planStatus } from '../pipeline/plan.js';
 import { setUpClock } from '../pipeline/read-clocks.js';
 import { connectLmsDatabase, type LmsDatabase } from '../lms/database.js';
@@ -57,6 +58,19 @@ function hiddenNotices(objects: readonly ObjectStatus[], sinks: readonly Sink[])
   });
 }
 
+/**
+ * Objects whose every row was last compared over a week ago (a dump with --full-compare-every 0):
+ * writes that bypass the LMS's change records (QuerySet.update(), bulk imports) are found only then.
+ */
+function fullCompareNotices(objects: readonly ObjectStatus[], nowMs: number): string[] {
+  return objects.flatMap((each) => {
+    const days = each.last_full_compare ? (nowMs - Date.parse(each.last_full_compare)) / 86_400_000 : 0;
+    if (days < DEFAULT_FULL_COMPARE_DAYS) return [];
+    return [`${each.object}: the last full compare was ${days.toFixed(0)} days ago; changes that bypass ${each.change_signal ?? 'its change signal'} `
+      + `are found only by one: aspects dump --object ${each.object} --full-compare`];
+  });
+}
+
 /** Every object's status, the retired learners read once for all of them. */
 async function readStatus(db: LmsDatabase, target: ClickHouseTarget, database: string, sinks: readonly Sink[]): Promise<ObjectStatus[]> {
   const retired = await retiredLearners(db, sinks);
@@ -83,7 +97,7 @@ async function statusAction(flags: StatusFlags, context: CommandContext): Promis
     await target.close().catch(() => undefined);
   }
   const retiredLeft = retiredNotices(objects);
-  const notices = [...skipped.map((each) => `not checking ${each.object}: ${each.reason}`), ...notes, ...retiredLeft, ...deletedNotices(objects), ...hiddenNotices(objects, sinks)];
+  const notices = [...skipped.map((each) => `not checking ${each.object}: ${each.reason}`), ...notes, ...retiredLeft, ...deletedNotices(objects), ...hiddenNotices(objects, sinks), ...fullCompareNotices(objects, Date.now())];
   for (const line of notices) writeLine(context.streams.stderr, line);
   const stale = objects.filter((each) => each.stale);
   const document = { command: 'status', stale: stale.length > 0, retire_pending: retiredLeft.length > 0, objects, skipped };
@@ -105,6 +119,9 @@ Content changes of user objects are not compared here (a dump finds them); keys 
 Rows of learners the LMS retired are left out by the dump, so they are counted apart (retired), not as
 missing; those still in ClickHouse are named on stderr (run aspects retire --pending). Keys ClickHouse
 holds that the LMS deleted are counted (deleted), not stale: aspects dump --prune removes them.
+Objects whose changes the LMS records (course_enrollment, external_id) show the signal and when the
+last full compare ran (a dump makes one by itself every --full-compare-every days); one older than a
+week is named on stderr.
 
 Examples:
   $ aspects status

@@ -8,7 +8,7 @@ export type Key = number | string;
 export interface RowFilter {
   /** Only keys greater than this (--start-pk). */
   readonly afterKey?: Key;
-  /** Only these keys (--ids). */
+  /** Only these keys (--ids); integer keys in ascending order, each once. */
   readonly ids?: readonly Key[];
   /** Never these keys (--skip-ids). */
   readonly skipIds?: readonly Key[];
@@ -16,6 +16,11 @@ export interface RowFilter {
   readonly orgs?: readonly string[];
   /** Only rows published at or after this MySQL datetime (--published-since); needs publishedColumn. */
   readonly publishedSince?: string;
+}
+
+/** Whether the filter selects every row (no selection of the operator's). */
+export function selectsAll(filter: RowFilter): boolean {
+  return filter.afterKey === undefined && !filter.ids && !filter.skipIds?.length && !filter.orgs?.length && filter.publishedSince === undefined;
 }
 
 /** Result field that carries each row's primary key. */
@@ -79,19 +84,40 @@ export async function keySpan(db: LmsDatabase, source: SourceSpec, filter: RowFi
 /** A query and its parameters. */
 export type Query = readonly [sql: string, params: readonly unknown[]];
 
+/** The index of the first of sorted integer `keys` greater than `after`. */
+function firstAfter(keys: readonly Key[], after: Key | undefined): number {
+  let [low, high] = [0, keys.length];
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (after !== undefined && (keys[middle] as number) <= (after as number)) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
+ * A list of integer --ids cut to the page's bounds, so a long list (a change signal's, cut into
+ * units of a page each) costs each page its own keys, not all of them.
+ */
+function idsWithin(source: SourceSpec, filter: RowFilter, bounds: PageBounds): RowFilter {
+  if (!filter.ids || source.keyType !== 'integer') return filter;
+  const upTo = bounds.upTo === undefined ? filter.ids.length : firstAfter(filter.ids, bounds.upTo);
+  return { ...filter, ids: filter.ids.slice(firstAfter(filter.ids, bounds.after), upTo) };
+}
+
 /**
  * One page of rows within `bounds` in key order: WHERE key > ? AND key <= ? ORDER BY key LIMIT ?.
  * Never OFFSET, so each page costs the same however deep the table is. `fields` defaults to
  * the source's own select list.
  */
 export function pageQuery(source: SourceSpec, filter: RowFilter, bounds: PageBounds, size: number, fields: SelectFields = source.fields): Query {
-  const [where, params] = whereClause(source, filter, bounds);
+  const [where, params] = whereClause(source, idsWithin(source, filter, bounds), bounds);
   return [`SELECT ${selectList(source, fields)} FROM ${source.from}${where} ORDER BY ${source.key} LIMIT ?`, [...params, size]];
 }
 
-/** The rows with these keys (that the filter still selects), in key order. */
+/** The rows with these keys (that the filter still selects; they were read through its --ids), in key order. */
 export function keysQuery(source: SourceSpec, filter: RowFilter, keys: readonly Key[], fields: SelectFields = source.fields): Query {
-  const [where, params] = whereClause(source, filter);
+  const [where, params] = whereClause(source, { ...filter, ids: undefined });
   return [`SELECT ${selectList(source, fields)} FROM ${source.from}${where}${where ? ' AND' : ' WHERE'} ${source.key} IN (?) ORDER BY ${source.key}`, [...params, keys]];
 }
 

@@ -19,7 +19,15 @@ function objectLine(summary: ObjectSummary, dryRun: boolean): string {
     : summary.keys_pruned !== undefined ? `, pruned ${counted(summary.keys_pruned, 'key')} (${counted(summary.rows_pruned ?? 0, 'row')})` : '';
   const last = summary.last_pk === null ? '' : `, last pk ${summary.last_pk}`;
   return `${summary.object}: ${summary.status}, read ${summary.rows_read}, ${written}`
-    + `${unchanged}${retired}${leftOut}${pruned} in ${counted(summary.batches, 'batch', 'batches')}, ${summary.seconds.toFixed(1)}s${last}`;
+    + `${unchanged}${retired}${leftOut}${pruned} in ${counted(summary.batches, 'batch', 'batches')}, ${summary.seconds.toFixed(1)}s${last}${compared(summary)}`;
+}
+
+/** What a run with a change signal compared: `; 5 keys changed since … (table.column)`, or why all rows. */
+function compared(summary: ObjectSummary): string {
+  if (summary.changes_since !== undefined) {
+    return `; ${counted(summary.changed_keys ?? 0, 'key')} changed since ${summary.changes_since} UTC (${summary.compared?.replace(/^changes in /, '')})`;
+  }
+  return summary.compare_reason === undefined ? '' : `; compared every row (${summary.compare_reason})`;
 }
 
 /** The human summary printed on stdout at the end of a dump. */

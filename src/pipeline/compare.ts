@@ -97,6 +97,8 @@ export class StoredFingerprints {
 
   private summaries: Promise<Map<number, UnitSummary>> | undefined;
 
+  private whole: Promise<UnitSummary> | undefined;
+
   /** `spanKeys`: keys per span, for sinks whose ClickHouse key is the MySQL key. */
   constructor(private readonly target: ClickHouseTarget, private readonly database: string, private readonly sink: Sink, private readonly spanKeys: number) {}
 
@@ -114,6 +116,15 @@ export class StoredFingerprints {
       + `toString(groupBitXor(h)) AS x FROM (SELECT ${key} AS k, argMax(${STORED_DUMP_ID_HIGH}, time_last_dumped) AS h `
       + `FROM ${qualifiedTable(this.database, this.sink.table)} WHERE ${key} >= ${literal(grid.first)} AND ${key} <= ${literal(grid.last)}${skipped} GROUP BY k) GROUP BY u`);
     return new Map(rows.map((row) => [Number(row.u), { rows: Number(row.n), xor: String(row.x) }]));
+  }
+
+  /** Count and fingerprint XOR of the newest stored row of every key (one query, kept). */
+  wholeSummary(): Promise<UnitSummary> {
+    this.whole ??= this.target.query(`SELECT count() AS n, toString(groupBitXor(h)) AS x FROM (SELECT argMax(${STORED_DUMP_ID_HIGH}, time_last_dumped) AS h `
+      + `FROM ${qualifiedTable(this.database, this.sink.table)} GROUP BY ${quoteIdentifier(this.sink.incremental.targetKey)})`)
+      .then(([row]) => ({ rows: Number(row?.n ?? 0), xor: String(row?.x ?? '0') }));
+    this.whole.catch(() => { this.whole = undefined; });
+    return this.whole;
   }
 
   /** Per row: written when ClickHouse has no row for its key, or its newest row has another fingerprint. */

@@ -22,9 +22,10 @@ import type { ConnectRetry, RetryListener } from './retry.js';
 import { setUpClock } from './read-clocks.js';
 import { combinedFailure, isTransientAnywhere } from './failures.js';
 import { pruneObject } from './prune.js';
+import { changeStep } from './change-plan.js';
 import { connectRetryReason, withRetry } from './retry.js';
 import { leftOutError } from './left-out.js';
-import { runDump } from './run-dump.js';
+import { runDump, type DumpTarget } from './run-dump.js';
 import { budgetWaits, defusedLines, defuseEarlierRuns } from './staging.js';
 import { dryRunSummary, type DumpSummary, type ObjectSummary } from './summary.js';
 import { DumpGuard, RunLocks, WriteLocks, type GuardOptions } from './write-guard.js';
@@ -94,12 +95,12 @@ interface Locking {
  * (none for a dry run). An object another run holds is left out; only when every one is held does
  * the run stop (LockHeld, exit 75).
  */
-async function takeLocks(options: GuardOptions, settings: Settings, plan: ObjectPlan, request: DumpRequest, stop: StopSignals): Promise<Locking> {
+async function takeLocks(options: GuardOptions, settings: Settings, plan: ObjectPlan, request: DumpRequest, stop: StopSignals, command: string): Promise<Locking> {
   if (request.dryRun) return { guard: new DumpGuard(undefined, undefined), locked: new Map() };
   const scope = lockScope(options.location, settings.clickhouse);
   const objects = plan.sinks.map((sink) => sink.name).sort();
   const { run, holders } = await RunLocks.acquire(options, objects.map((object) => lockName('dump', object, scope)),
-    thisProcess('dump', objects), request.waitLock, stop.graceful);
+    thisProcess(command, objects), request.waitLock, stop.graceful);
   const locked = new Map([...holders].map(([name, holder]) => [lockedObject(name), `locked by ${holder}; the next run dumps it`]));
   const pii = plan.sinks.filter((sink) => sink.userColumn !== undefined && !locked.has(sink.name));
   const writes = new WriteLocks(options, new Map(pii.map((sink) => [sink.table, lockName('write', sink.table, scope)])));
@@ -178,7 +179,19 @@ interface RunSetup {
   /** A forced dry run never talks to ClickHouse. */
   readonly offline: boolean;
   readonly retry: ConnectRetry;
+  readonly follow?: FollowSeam | undefined;
 }
+
+/** One pass of the pipeline over some objects' rows; `signal` stops it between pages. */
+export type DumpPass = (targets: readonly DumpTarget[], signal: AbortSignal) => Promise<{ objects: ObjectSummary[]; error?: AspectsError }>;
+
+/**
+ * What runs the passes instead of the one pass of a dump (aspects follow: a first pass when
+ * needed, then one per batch of the binlog's changed keys), with the run's connections, locks,
+ * clock and writer already set up.
+ */
+export type FollowSeam = (io: { lms: LmsReader; clickhouse: ClickHouseTarget; database: string; targets: readonly DumpTarget[] }, pass: DumpPass)
+  => Promise<{ objects: ObjectSummary[]; error?: AspectsError }>;
 
 /** What a run opened, closed at its end whatever happened. */
 interface Opened {
@@ -206,7 +219,7 @@ async function readyPlan(run: RunSetup, planned: ObjectPlan, opened: Opened): Pr
   opened.lms = lms;
   const sources = await withSources(lms, tables.runnable, settings, reporter);
   const notice = (text: string) => reporter.notice(text);
-  const locking = await takeLocks({ location: run.mysql, lms, retry: request.retry, onRetry: retry.onRetry, notice }, settings, sources.runnable, request, run.stop);
+  const locking = await takeLocks({ location: run.mysql, lms, retry: request.retry, onRetry: retry.onRetry, notice }, settings, sources.runnable, request, run.stop, run.follow ? 'follow' : 'dump');
   opened.guard = locking.guard;
   const plan = without(sources.runnable, locking.locked, reporter).runnable;
   opened.structures = plan.sinks.some((sink) => sink.children?.length) ? await openStructureSource(lms, settings) : undefined;
@@ -223,11 +236,12 @@ async function dumpPlan(run: RunSetup, plan: ObjectPlan, opened: Required<Pick<O
   const stamped = request.dryRun ? [] : [...writtenTables(plan).keys()];
   await setUpClock({ lms, clickhouse: run.offline ? undefined : clickhouse, database, tables: stamped, retry: run.retry, notice: (text) => reporter.notice(text) });
   const prune = request.prune ? pruneStep(lms, clickhouse, database, request, settings, reporter, stop.hard) : undefined;
+  const changes = changeStep(lms, clickhouse, database, request, reporter, stop.hard);
   const targets = plan.sinks.map((sink) => ({ sink, filter: filterFor(sink, request.filter) }));
   const writer = new ExactlyOnceWriter(clickhouse, request.retry, stop.hard);
-  return runDump(targets, request, {
-    lms, clickhouse, writer, database, reporter, signal: stop.graceful, hardStop: stop.hard, structures, guard, ...(prune ? { prune } : {}),
-  });
+  const context = { lms, clickhouse, writer, database, reporter, hardStop: stop.hard, structures, guard, changes, ...(prune ? { prune } : {}) };
+  const pass: DumpPass = (passTargets, signal) => runDump(passTargets, request, { ...context, signal });
+  return run.follow ? run.follow({ lms, clickhouse, database, targets }, pass) : pass(targets, stop.graceful);
 }
 
 async function closeAll(opened: Opened, clickhouse: ClickHouseTarget): Promise<void> {
@@ -239,7 +253,7 @@ async function closeAll(opened: Opened, clickhouse: ClickHouseTarget): Promise<v
 
 /** Opens both connections, checks them, dumps every planned object and closes everything. */
 export async function executeDump(
-  settings: Settings, planned: ObjectPlan, request: DumpRequest, reporter: Reporter, stop: StopSignals,
+  settings: Settings, planned: ObjectPlan, request: DumpRequest, reporter: Reporter, stop: StopSignals, follow?: FollowSeam,
 ): Promise<{ summary: DumpSummary; error?: AspectsError }> {
   const startedAt = new Date();
   const mysql = settings.mysql;
@@ -251,7 +265,7 @@ export async function executeDump(
   const retry = connectRetry(request, reporter, stop);
   const offline = request.dryRun && request.force && !request.prune;
   const clickhouse = offline ? await openClickHouse(settings.clickhouse, stop.hard) : await connectClickHouse(settings.clickhouse, { retry });
-  const run: RunSetup = { settings, mysql, request, reporter, stop, clickhouse, offline, retry };
+  const run: RunSetup = { settings, mysql, request, reporter, stop, clickhouse, offline, retry, follow };
   const opened: Opened = {};
   try {
     const { plan, errors } = await readyPlan(run, planned, opened);

@@ -35,7 +35,7 @@ export function filterFor(sink: Sink, raw: RawFilter): RowFilter {
   const keys = (values: readonly string[] | undefined) => values?.map((value) => typedKey(sink, value));
   return {
     afterKey: raw.startPk === undefined ? undefined : typedKey(sink, raw.startPk),
-    ids: keys(raw.ids),
+    ids: sink.source.keyType === 'integer' && raw.ids ? [...new Set(keys(raw.ids) as number[])].sort((a, b) => a - b) : keys(raw.ids),
     skipIds: keys(raw.skipIds),
     orgs: raw.orgs,
     publishedSince: raw.publishedSince,

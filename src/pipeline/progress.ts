@@ -19,6 +19,7 @@ export class Progress {
   decided(entries: readonly Decided[], unchanged = 0): void {
     if (unchanged > 0) {
       this.summary.rows_unchanged += unchanged;
+      this.summary.rows_unchanged_by_summary = (this.summary.rows_unchanged_by_summary ?? 0) + unchanged;
       this.summary.decisions.skipped[UNCHANGED_ROW.reason] = (this.summary.decisions.skipped[UNCHANGED_ROW.reason] ?? 0) + unchanged;
     }
     for (const { key, decision } of entries) {

@@ -1,3 +1,4 @@
+import type { ChangeOptions } from './change-plan.js';
 import type { RawFilter } from './filters.js';
 import type { RetryPolicy } from './retry.js';
 
@@ -30,6 +31,8 @@ export interface DumpRequest {
   /** Row selection, typed per sink when the run starts. */
   readonly filter: RawFilter;
   readonly retry: RetryPolicy;
+  /** Change signals: when every row is compared instead, and how far back changes are read again. */
+  readonly changes: ChangeOptions;
   /** How long to wait for another dump of the same objects to finish: 0 refuses at once. */
   readonly waitLock: number | 'forever';
 }

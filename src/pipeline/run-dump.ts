@@ -2,7 +2,7 @@ import { memoryExceeded, rowsDoNotFit } from '../clickhouse/classify.js';
 import { isTransientClickHouse, type ClickHouseTarget, type TableName } from '../clickhouse/target.js';
 import { AspectsError, Interrupted, RuntimeFailure, UsageError, messageOf } from '../errors.js';
 import type { LmsReader } from '../lms/database.js';
-import { keySpan, summaryQuery, type KeySpan, type Query, type RowFilter, type SelectFields } from '../lms/keyset.js';
+import { keySpan, type KeySpan, type Query, type RowFilter, type SelectFields } from '../lms/keyset.js';
 import { loadReferences, type References } from '../lms/references.js';
 import { RetirementWatch } from '../lms/retired-users.js';
 import { isTransientMysqlError } from '../lms/transient.js';
@@ -11,11 +11,12 @@ import type { Reporter } from '../output/reporter.js';
 import type { Sink } from '../sinks/types.js';
 import { isTransientStructureError } from '../structure/transient.js';
 import type { CourseStructure, StructureSource } from '../structure/types.js';
+import type { ChangePlan } from './change-plan.js';
 import { StoredFingerprints, keyIsSourceKey } from './compare.js';
 import { CountedRows, NestedRows, StreamedRows, type Destination, type DestinationContext } from './destinations.js';
 import { combinedFailure, endsTheRun } from './failures.js';
 import { InsertFailed, type ExactlyOnceWriter, type InsertListener } from './exactly-once.js';
-import { FINGERPRINT_FIELD, fingerprintSql, fingerprintSummarySql, hasComputedColumns, withFingerprint } from './fingerprint.js';
+import { FINGERPRINT_FIELD, fingerprintSql, hasComputedColumns, withFingerprint } from './fingerprint.js';
 import { openIncremental } from './incremental.js';
 import { runLanes, type Lane, type TurnOrder } from './lanes.js';
 import { pause } from './pacing.js';
@@ -29,7 +30,8 @@ import { pageRowMaker } from './shape.js';
 import { noteLeftOut } from './left-out.js';
 import { emptyObjectSummary, type ObjectSummary } from './summary.js';
 import { witness, type TableWitness, type WrittenRow } from './table-witness.js';
-import { unitGrid, unitsOf, type Unit, type UnitGrid } from './units.js';
+import { unchangedUnits } from './unit-summaries.js';
+import { unitGrid, unitsOf, unitsOfIds, type Unit, type UnitGrid } from './units.js';
 import type { WriteGuard } from './write-guard.js';
 
 /** The connections and listeners a dump runs with. */
@@ -49,12 +51,16 @@ export interface DumpContext {
   readonly guard: WriteGuard;
   /** --prune: run first for each object (prune.ts). */
   readonly prune?: (sink: Sink, summary: ObjectSummary) => Promise<void>;
+  /** Which keys an object's run reads: those its change signal names, or all (change-plan.ts). */
+  readonly changes?: (sink: Sink, filter: RowFilter, summary: ObjectSummary) => Promise<ChangePlan>;
 }
 
 /** One object to dump and the rows it selects. */
 export interface DumpTarget {
   readonly sink: Sink;
   readonly filter: RowFilter;
+  /** Who chose the --ids: the operator (keys the LMS lacks are said aloud), or the binlog (a deleted row is no news). */
+  readonly idsFrom?: 'operator' | 'binlog';
 }
 
 /** Seconds of --sleep-time from which each page's insert is completed before the pause. */
@@ -67,29 +73,6 @@ const SPANS_PER_OBJECT = 2;
 const PAGES_PER_SPAN = 10;
 /** ...and at most this many keys (memory: 9 bytes a key kept, and the lookup's answer while it is parsed). */
 const MAX_SPAN_KEYS = 500_000;
-/** Retired users listed in a unit's summary query at most (more: those units are probed row by row). */
-const MAX_RETIRED_LISTED = 50_000;
-
-/**
- * Whether comparing unit summaries still pays: a unit whose summaries differ is read again row by
- * row, so when changes are everywhere (most units differ), the summaries are given up.
- */
-class SummaryOdds {
-  private checked = 0;
-  private differed = 0;
-
-  worthIt(): boolean {
-    return this.checked < 4 || this.differed * 2 <= this.checked;
-  }
-
-  /** Records one comparison; returns whether the summaries agreed. */
-  saw(agreed: boolean): boolean {
-    this.checked += 1;
-    if (!agreed) this.differed += 1;
-    return agreed;
-  }
-}
-
 /** The parts of one object's dump, made once its references and rules are loaded. */
 interface Stages {
   readonly reader: PageReader;
@@ -100,7 +83,11 @@ interface Stages {
 class ObjectDump {
   readonly summary: ObjectSummary;
   private readonly sink: Sink;
-  private readonly filter: RowFilter;
+  /** The operator's selection of rows... */
+  private readonly asked: RowFilter;
+  /** ...and the rows read: the keys a change signal names, or the same. */
+  private filter: RowFilter;
+  private readonly idsFrom: DumpTarget['idsFrom'];
   private readonly listener: InsertListener;
   /** Per table written to: what shows it still holds the run's first insert. */
   private readonly witnesses = new Map<string, TableWitness>();
@@ -110,7 +97,7 @@ class ObjectDump {
 
   constructor(target: DumpTarget, private readonly request: DumpRequest, private readonly ctx: DumpContext) {
     this.sink = target.sink;
-    this.filter = target.filter;
+    [this.asked, this.filter, this.idsFrom] = [target.filter, target.filter, target.idsFrom];
     this.summary = emptyObjectSummary(target.sink.name, target.sink.table);
     this.listener = {
       retrying: (attempt, delayMs, reason) => ctx.reporter.retrying(target.sink.name, attempt, delayMs, reason),
@@ -156,29 +143,13 @@ class ObjectDump {
     return new StoredFingerprints(this.ctx.clickhouse, this.ctx.database, this.sink, spanKeys);
   }
 
-  /**
-   * Whole units found unchanged from one summary on each side (row count and fingerprint XOR),
-   * without a row read: where rows are probed, keys are the MySQL integer keys, and no decision
-   * is to be listed. Retired users' rows are left out in MySQL, as retire removed them from ClickHouse.
-   */
+  /** Whole units found unchanged from summaries alone (unit-summaries.ts): where rows are probed, and no decision is to be listed. */
   private unchanged(stored: StoredFingerprints, grid: UnitGrid | undefined, retirements: Retirements | undefined): PageReader['unchanged'] {
-    if (!grid || !this.probe(stored) || !keyIsSourceKey(this.sink) || this.request.explain) return undefined;
-    const { sink, filter } = this;
-    const userField = sink.columns.find((each) => each.name === sink.userColumn)?.source;
-    const odds = new SummaryOdds();
-    // ClickHouse's side in one query, asked at once, so it runs while MySQL sums the first units.
-    const summaries = this.callClickHouse(() => stored.unitSummaries(grid, filter.skipIds));
-    summaries.catch(() => undefined);
-    return async (unit) => {
-      if (!odds.worthIt()) return undefined;
-      const retired = retirements?.users() ?? [];
-      const without = typeof userField === 'string' && retired.length > 0 && retired.length <= MAX_RETIRED_LISTED
-        ? [`${sink.source.fields[userField]} NOT IN (?)`, retired] as const : undefined;
-      const [ours] = await this.readMysql(() => this.ctx.lms.select(...summaryQuery(sink.source, filter, unit.bounds, fingerprintSummarySql(sink), without)));
-      const theirs = (await summaries).get(unit.index) ?? { rows: 0, xor: '0' };
-      const rows = Number(ours?.n ?? 0);
-      return odds.saw(rows === theirs.rows && String(ours?.x ?? '0') === theirs.xor) ? rows : undefined;
-    };
+    if (!grid || !this.probe(stored) || this.request.explain) return undefined;
+    return unchangedUnits({
+      sink: this.sink, filter: this.filter, grid, stored, lms: this.ctx.lms, retired: () => retirements?.users() ?? [],
+      readMysql: (operation) => this.readMysql(operation), callClickHouse: (operation) => this.callClickHouse(operation),
+    });
   }
 
   /** Loads what the object's pages are read, decided and written with. */
@@ -300,17 +271,21 @@ class ObjectDump {
   async run(): Promise<void> {
     const { lms, reporter, signal } = this.ctx;
     await this.ctx.prune?.(this.sink, this.summary);
+    const changes = await this.ctx.changes?.(this.sink, this.asked, this.summary);
+    this.filter = changes?.filter ?? this.asked;
     const span = await this.readMysql(() => keySpan(lms, this.sink.source, this.filter));
     const grid = unitGrid(this.sink.source, this.filter, span, this.request.batchSize);
     const stages = await this.stages(span, grid);
     reporter.objectStarted(this.sink.name, span.rows, this.request.limit);
-    const units = unitsOf(grid);
+    const ids = this.sink.source.keyType === 'integer' ? this.filter.ids as readonly number[] | undefined : undefined;
+    const units = ids ? unitsOfIds(ids, this.request.batchSize) : unitsOf(grid);
     if (!signal.aborted) await this.writeUnits(stages, units);
     if (signal.aborted && this.summary.batches === 0) {
       throw new Interrupted(`interrupted before ${this.sink.name} started; run the same command again`);
     }
     if (signal.aborted && !this.complete(span.last)) throw new Interrupted(`interrupted: ${this.hint(await this.tableReplaced().catch(() => false))}`);
     if (await this.tableReplaced()) throw new TableReplaced(`of ${this.sink.name}`);
+    await changes?.settled();
   }
 
   /** Runs the units on their lanes, then completes the last insert (also after a failure, for what was written before it). */
@@ -338,7 +313,7 @@ class ObjectDump {
   }
 
   private hint(tableLost = false, error?: unknown): string {
-    const resume = resumeHint(this.sink, this.summary, this.filter, this.request.force, tableLost);
+    const resume = resumeHint(this.sink, this.summary, this.asked, this.request.force, tableLost);
     const message = error === undefined ? '' : messageOf(error);
     const [, state = '', action = resume] = /^(.*; )?((?:run|resume) .*)$/.exec(resume) ?? [];
     if (memoryExceeded(message)) return `${state}ClickHouse ran out of memory for inserts this large: ${action} with smaller ones (--insert-rows 100000 or --insert-mb 32)`;
@@ -368,10 +343,10 @@ class ObjectDump {
 
   /** With --ids: how many of the requested keys (less --skip-ids, after --start-pk) the LMS has, said aloud when some are not there. */
   private countRequestedKeys(): void {
-    if (!this.filter.ids) return;
-    const skipped = new Set(this.filter.skipIds ?? []);
-    const after = this.filter.afterKey;
-    const requested = new Set(this.filter.ids.filter((key) => !skipped.has(key) && (after === undefined || key > after))).size;
+    if (!this.asked.ids || this.idsFrom === 'binlog') return;
+    const skipped = new Set(this.asked.skipIds ?? []);
+    const after = this.asked.afterKey;
+    const requested = new Set(this.asked.ids.filter((key) => !skipped.has(key) && (after === undefined || key > after))).size;
     Object.assign(this.summary, { keys_requested: requested, keys_found: this.summary.rows_read });
     if (this.summary.rows_read < requested) this.ctx.reporter.notice(`${this.sink.name}: ${this.summary.rows_read} of ${requested} requested keys found in the LMS`);
   }

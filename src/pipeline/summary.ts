@@ -15,6 +15,15 @@ export interface ObjectSummary {
   rows_written: number;
   /** Rows skipped because ClickHouse already holds them up to date. */
   rows_unchanged: number;
+  /** Of those, rows found unchanged in bulk (both sides' summaries of a range agreed), without a row compared. */
+  rows_unchanged_by_summary?: number;
+  /** What was compared: `all rows`, or `changes in <table.column>` (a change signal, pipeline/change-plan.ts)... */
+  compared?: string;
+  /** ...why all rows, when the object has a change signal... */
+  compare_reason?: string;
+  /** ...or since when (UTC) changes were read, and how many keys changed. */
+  changes_since?: string;
+  changed_keys?: number;
   /** Rows written (or, with --dry-run, that would be) into each nested object (course_blocks). */
   child_rows_written: Record<string, number>;
   /** How many rows were dumped and skipped, per reason. */

@@ -40,3 +40,16 @@ export function unitsOf(grid: UnitGrid | undefined): readonly Unit[] {
   }
   return units;
 }
+
+/**
+ * A list of integer --ids (a change signal's) in units of `perUnit` keys each, so lanes read
+ * them side by side and each page asks MySQL for its own keys only.
+ */
+export function unitsOfIds(ids: readonly number[], perUnit: number): readonly Unit[] {
+  const units: Unit[] = [];
+  for (let start = 0; start < ids.length; start += perUnit) {
+    const upTo = ids[Math.min(ids.length, start + perUnit) - 1] as number;
+    units.push({ index: units.length, bounds: start === 0 ? { upTo } : { after: ids[start - 1] as number, upTo } });
+  }
+  return units.length > 0 ? units : WHOLE;
+}

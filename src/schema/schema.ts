@@ -1,3 +1,4 @@
+import { marksTableSql } from '../clickhouse/run-marks.js';
 import { columnType, EVENT_SINK_TABLES, LOCAL_SUFFIX, serverDialect, tableStatements, xapiEventsTable, type ClusterLayout, type ServerDialect, type TableDefinition } from '../clickhouse/ddl.js';
 import { messageOf } from '../errors.js';
 import { literal, quoteIdentifier } from '../clickhouse/sql.js';
@@ -26,6 +27,7 @@ export async function initSchema(target: ClickHouseTarget, database: string, lay
   for (const table of EVENT_SINK_TABLES) {
     for (const statement of tableStatements(table, database, dialect, layout)) await target.command(statement);
   }
+  await target.command(marksTableSql(database, layout?.cluster));
   const where = layout ? ` on every server of cluster ${layout.cluster}${layout.sharded ? ' (local replicated tables and Distributed ones)' : ''}` : '';
   const notices = [`event_sink tables ready in ${database}${where} (${EVENT_SINK_TABLES.length} tables, ClickHouse ${version})`];
   if (!dialect.modernTypes) notices.push(`ClickHouse ${version} has no Bool or LowCardinality: String stands in for them (True/False are stored as text)`);

@@ -27,4 +27,9 @@ export const courseEnrollment = defineSink({
     { name: 'user_id', source: 'user_id', format: integer },
   ],
   incremental: { kind: 'changed-rows', targetKey: 'id' },
+  // django-simple-history writes a row (indexed by history_date) for every save and delete.
+  changeSignal: {
+    table: 'student_courseenrollment_history', key: 'id', changedAt: 'history_date',
+    misses: 'QuerySet.update() and bulk writes, and username changes in auth_user',
+  },
 });

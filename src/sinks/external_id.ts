@@ -27,4 +27,9 @@ export const externalId = defineSink({
   ],
   // ExternalId.pk is not a ClickHouse column; the UUID is unique in MySQL.
   incremental: { kind: 'changed-rows', targetKey: 'external_user_id' },
+  // TimeStampedModel sets modified on save() and bulk_create (batch_get_or_create_user_ids); not indexed.
+  changeSignal: {
+    table: 'external_user_ids_externalid', key: 'id', changedAt: 'modified',
+    misses: 'QuerySet.update(), and username changes in auth_user',
+  },
 });

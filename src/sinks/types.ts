@@ -61,6 +61,22 @@ export interface ModifiedSinceDumpRule {
 /** The incremental rule of a sink. */
 export type IncrementalRule = ChangedRowsRule | ModifiedSinceDumpRule;
 
+/**
+ * Where the LMS itself records that a row changed, so an incremental run reads only the keys
+ * changed since the last complete run (pipeline/change-plan.ts): a history table with one row
+ * per change, or the object's own table with a column every save sets.
+ */
+export interface ChangeSignal {
+  /** The table recording changes. */
+  readonly table: string;
+  /** Its column holding the changed row's MySQL key (the value of the source's key). */
+  readonly key: string;
+  /** Its column holding when the change was made (UTC, from the LMS's clock). */
+  readonly changedAt: string;
+  /** Writes it misses, for the operator (a periodic full compare catches them). */
+  readonly misses: string;
+}
+
 /** A declarative description of one Aspects object. No I/O. */
 export interface Sink {
   /** The `--object` name. */
@@ -77,6 +93,8 @@ export interface Sink {
   /** Data columns in contract order; dump_id and time_last_dumped follow them. */
   readonly columns: readonly ColumnSpec[];
   readonly incremental: IncrementalRule;
+  /** Where the LMS records changes of the object's rows, when it does (read instead of comparing every row). */
+  readonly changeSignal?: ChangeSignal;
   /**
    * Goes up (from 1) when what this sink writes for the same source fields changes, so that its
    * rows already written count as changed once (pipeline/fingerprint.ts); other sinks keep theirs.

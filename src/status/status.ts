@@ -4,7 +4,10 @@ import type { ClickHouseTarget } from '../clickhouse/target.js';
 import { DataError } from '../errors.js';
 import type { SourceValue } from '../format/values.js';
 import type { LmsDatabase } from '../lms/database.js';
+import { currentBinlogPosition } from '../lms/binlog-checks.js';
+import { signalMissing, signalName } from '../lms/change-signals.js';
 import { retiredUserIds } from '../lms/retired-users.js';
+import { readMarks, type RunMark } from '../clickhouse/run-marks.js';
 import { referenceMicros } from '../pipeline/clock.js';
 import { decideByModified } from '../pipeline/decision.js';
 import { lastDumpTimes } from '../pipeline/incremental.js';
@@ -35,6 +38,15 @@ export interface ObjectStatus {
   stale: boolean;
   /** Keys in ClickHouse that dashboards do not show, lacking the row they are joined to (objects with shownWith). */
   hidden_from_dashboards?: number;
+  /** Objects with a change signal: `table.column` when the LMS has it (null: every row is compared)... */
+  change_signal?: string | null;
+  /** ...when the last complete dump and the last full compare (every row) began, UTC ISO; null: none recorded. */
+  last_complete_run?: string | null;
+  last_full_compare?: string | null;
+  /** Objects aspects follow keeps current: its checkpoint (a GTID position), when it was written, and how many transactions the LMS committed since. */
+  follow_checkpoint?: string;
+  follow_checkpoint_at?: string | null;
+  follow_transactions_behind?: number | null;
 }
 
 /** One MySQL key of an object: when it last changed (courses) and whose it is (objects with a userColumn). */
@@ -176,7 +188,31 @@ export async function objectStatus(
   counts.toRedump = await coursesToRedump(target, database, sink, written);
   const status = statusOf(sink, counts, stored, await newestDump(target, database, sink));
   const hidden = await hiddenFromDashboards(target, database, sink);
-  return hidden === undefined ? status : { ...status, hidden_from_dashboards: hidden };
+  return { ...status, ...(hidden === undefined ? {} : { hidden_from_dashboards: hidden }), ...(await changeState(db, target, database, sink)) };
+}
+
+/** An object's change signal and run marks (pipeline/change-plan.ts), and where aspects follow stands. */
+async function changeState(db: LmsDatabase, target: ClickHouseTarget, database: string, sink: Sink): Promise<Partial<ObjectStatus>> {
+  const marks = await readMarks(target, database, sink.name);
+  const iso = (mark: RunMark | undefined) => (mark ? new Date(Math.floor(mark.at / 1000)).toISOString() : null);
+  const follow = marks.follow ? {
+    follow_checkpoint: marks.follow.position ?? '', follow_checkpoint_at: iso(marks.follow),
+    follow_transactions_behind: transactionsBehind(marks.follow.position ?? '', await currentBinlogPosition(db)),
+  } : {};
+  if (!sink.changeSignal) return follow;
+  const missing = await signalMissing(db, sink.changeSignal);
+  return { change_signal: missing ? null : signalName(sink.changeSignal), last_complete_run: iso(marks.changes), last_full_compare: iso(marks['full-compare']), ...follow };
+}
+
+/** Transactions the server committed after a MariaDB GTID position (`domain-server-sequence,…`), per domain summed; null where it cannot tell (MySQL's sets). */
+export function transactionsBehind(checkpoint: string, current: string): number | null {
+  const sequences = (position: string) => new Map(position.split(',').filter(Boolean).map((gtid) => {
+    const [domain, , sequence] = gtid.trim().split('-');
+    return [domain, BigInt(sequence ?? '0')] as const;
+  }));
+  if (![checkpoint, current].every((position) => /^(\d+-\d+-\d+)?(,\d+-\d+-\d+)*$/.test(position.replace(/\s/g, '')))) return null;
+  const done = sequences(checkpoint);
+  return Number([...sequences(current)].reduce((sum, [domain, sequence]) => sum + (sequence > (done.get(domain) ?? 0n) ? sequence - (done.get(domain) ?? 0n) : 0n), 0n));
 }
 
 /** Keys of the object in ClickHouse without a row of the table dashboards join it to; undefined when it has none or that table is missing. */

@@ -49,14 +49,14 @@ const BREAKS: [string, (pod: PodTemplate) => void, RegExp][] = [
 
 describe('deploy/kubernetes: the examples against the Kubernetes schemas and Pod Security "restricted"', () => {
   it('every file is YAML without errors and holds the expected objects', () => {
-    assert.deepEqual(FILES, ['alerts.yaml', 'cronjob.yaml', 'job.yaml', 'retire-cronjob.yaml', 'secret.example.yaml']);
+    assert.deepEqual(FILES, ['alerts.yaml', 'cronjob.yaml', 'follow-deployment.yaml', 'job.yaml', 'retire-cronjob.yaml', 'secret.example.yaml']);
     assert.deepEqual(ALL.map((manifest) => `${manifest.kind}/${manifest.metadata.name}`).sort(),
-      ['CronJob/aspects-dump', 'CronJob/aspects-retire', 'Job/aspects-backfill', 'PrometheusRule/aspects', 'Secret/aspects']);
+      ['CronJob/aspects-dump', 'CronJob/aspects-retire', 'Deployment/aspects-follow', 'Job/aspects-backfill', 'PrometheusRule/aspects', 'Secret/aspects']);
   });
 
   it('every built-in object validates against the Kubernetes OpenAPI schema (kubernetes-models)', () => {
     const builtIn = ALL.filter(isBuiltInKind);
-    assert.equal(builtIn.length, 4);
+    assert.equal(builtIn.length, 5);
     for (const manifest of builtIn) validateManifest(manifest, manifest.metadata.name);
   });
 
@@ -70,7 +70,7 @@ describe('deploy/kubernetes: the examples against the Kubernetes schemas and Pod
 
   it('every Pod template meets the restricted profile and runs as 1000:1000 with a read-only root', () => {
     const templates = ALL.map(podTemplate).filter((template): template is PodTemplate => template !== undefined);
-    assert.deepEqual(templates.map((template) => template.where).sort(), ['CronJob aspects-dump', 'CronJob aspects-retire', 'Job aspects-backfill']);
+    assert.deepEqual(templates.map((template) => template.where).sort(), ['CronJob aspects-dump', 'CronJob aspects-retire', 'Deployment aspects-follow', 'Job aspects-backfill']);
     for (const template of templates) {
       assert.deepEqual(restrictedViolations(template), [], template.where);
       assert.deepEqual(hardeningGaps(template), [], template.where);
@@ -99,6 +99,19 @@ describe('deploy/kubernetes: the examples against the Kubernetes schemas and Pod
     assert.deepEqual(container.envFrom, [{ secretRef: { name: 'aspects' } }]);
     assert.deepEqual(container.args.slice(0, 2), ['retire', '--pending']);
     assert.ok(retire.spec.jobTemplate.spec.activeDeadlineSeconds > 0);
+    const parsed = await cliTakesArgs(container.args);
+    assert.ok(parsed.accepted, parsed.stderr);
+  });
+});
+
+describe('deploy/kubernetes/follow-deployment.yaml: one follow at a time, stopped gently', () => {
+  it('one replica, replaced by Recreate (never two readers of one checkpoint), time to write its batch on SIGTERM, arguments the CLI takes', async () => {
+    const follow = byName(ALL, 'Deployment').get('aspects-follow') as Manifest;
+    assert.deepEqual([follow.spec.replicas, follow.spec.strategy.type], [1, 'Recreate']);
+    assert.deepEqual(follow.spec.selector.matchLabels, follow.spec.template.metadata.labels);
+    assert.ok(follow.spec.template.spec.terminationGracePeriodSeconds >= 60);
+    const [container] = follow.spec.template.spec.containers;
+    assert.equal(container.args[0], 'follow');
     const parsed = await cliTakesArgs(container.args);
     assert.ok(parsed.accepted, parsed.stderr);
   });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { onChdb, openChdbSession } from '../support/chdb.js';
+import { asWritten, onChdb, openChdbSession } from '../support/chdb.js';
 import { runAspects } from '../support/cli.js';
 import { courseKey, fillCourses, fillOutlines, outlineSpec } from '../support/course-fixture.js';
 import type { TestLms } from '../support/env.js';
@@ -12,10 +12,6 @@ import { filledLms, jsonSummary } from '../support/scenario.js';
 import { fillTags } from '../support/tag-fixture.js';
 
 const OBJECTS = ['course_overviews', 'user_profile', 'external_id', 'course_enrollment', 'taxonomy', 'tag', 'object_tag'];
-
-/** Bool reads back from the modern engine as true/false; the contract wrote True/False. */
-const asWritten = (row: Record<string, unknown>) => Object.fromEntries(Object.entries(row).map(([key, value]) =>
-  [key, value === true ? 'True' : value === false ? 'False' : value]));
 
 // The dump suite's central checks, on the embedded destination (chdb:PATH) with the exact Aspects DDL.
 describe('aspects dump into the embedded modern ClickHouse (chdb:PATH)', () => {

@@ -79,7 +79,8 @@ describe('incremental runs over unit summaries and stored fingerprints', () => {
   });
 
   const dump = async (...args: string[]) => {
-    const result = await runAspects(['dump', '--object', 'user_profile,course_enrollment', '--sleep-time', '0', '--batch-size', '50', '--json', ...args], cliEnv(lms, sink));
+    // Every row compared (not only the changes the LMS records): what this describe tests.
+    const result = await runAspects(['dump', '--object', 'user_profile,course_enrollment', '--sleep-time', '0', '--batch-size', '50', '--json', '--full-compare', ...args], cliEnv(lms, sink));
     assert.equal(result.code, 0, result.stderr);
     return jsonSummary(result);
   };

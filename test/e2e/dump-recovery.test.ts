@@ -4,6 +4,7 @@ import { clickHouseSql, createTestEventSink, type TestEventSink } from '../suppo
 import { runAspects } from '../support/cli.js';
 import type { TestLms } from '../support/env.js';
 import { assertSameRows, expectedRows } from '../support/expected.js';
+import { recordEnrollmentHistory } from '../support/lms-fixture.js';
 import { cliEnv, filledLms, jsonSummary, onLmsAndSink, scalar } from '../support/scenario.js';
 
 /** The newest row per key, the way dbt reads the table. */
@@ -39,6 +40,7 @@ describe('incremental dumps write only what changed', () => {
     await lms.db.query("INSERT INTO auth_user (id, password, is_superuser, username, first_name, last_name, email, is_staff, is_active, date_joined) VALUES (201, 'x', 0, 'newbie', '', '', 'newbie@example.com', 0, 1, '2024-01-01 00:00:00')");
     await lms.db.query("INSERT INTO auth_userprofile (id, name, meta, courseware, language, location, user_id) VALUES (201, 'New Learner', '', 'course.xml', '', '', 201)");
     await lms.db.query('UPDATE student_courseenrollment SET is_active = 1 - is_active WHERE id = 5');
+    await recordEnrollmentHistory(lms.db, '~', '5');
     const result = await dump();
     assert.equal(result.code, 0, result.stderr);
     const counts = written(jsonSummary(result));

@@ -94,6 +94,7 @@ describe('aspects dump writes exactly the MySQL rows in the contract formats', (
       rows_written: Number(idCount), rows_unchanged: 0, batches: Math.ceil(Number(idCount) / 500), seconds: 0,
       last_pk: Number(idCount), child_rows_written: {},
       decisions: { dumped: { 'not present in ClickHouse': Number(idCount) }, skipped: {} },
+      compared: 'all rows', compare_reason: 'no complete run recorded yet',
     });
     assert.equal(enrollments?.rows_written, Number(enrollmentCount));
     assert.equal(enrollments?.last_pk, Number(last));

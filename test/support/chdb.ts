@@ -14,3 +14,8 @@ export async function onChdb<T>(folder: string, work: (query: ChdbQuery) => T): 
     session.close();
   }
 }
+
+/** A row read back from the modern engine as the contract wrote it: Bool as True/False. */
+export function asWritten(row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(row).map(([key, value]) => [key, value === true ? 'True' : value === false ? 'False' : value]));
+}

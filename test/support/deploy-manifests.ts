@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { Secret } from 'kubernetes-models/v1/Secret';
@@ -38,6 +39,7 @@ const MODELS: Record<string, (data: Manifest) => { validate(): void }> = {
   'v1/Secret': (data) => new Secret(data as ConstructorParameters<typeof Secret>[0]),
   'batch/v1/Job': (data) => new Job(data as ConstructorParameters<typeof Job>[0]),
   'batch/v1/CronJob': (data) => new CronJob(data as ConstructorParameters<typeof CronJob>[0]),
+  'apps/v1/Deployment': (data) => new Deployment(data as ConstructorParameters<typeof Deployment>[0]),
 };
 
 /** Whether the Kubernetes schemas cover a manifest's kind (a CRD such as PrometheusRule is not). */
@@ -58,11 +60,11 @@ export function validateManifest(manifest: Manifest, source: string): void {
   }
 }
 
-/** The Pod template of a Job, a CronJob or a Pod (undefined for other kinds). */
+/** The Pod template of a Job, a CronJob, a Deployment or a Pod (undefined for other kinds). */
 export function podTemplate(manifest: Manifest): PodTemplate | undefined {
   const where = `${manifest.kind} ${manifest.metadata?.name}`;
   if (manifest.kind === 'Pod') return { where, metadata: manifest.metadata ?? {}, spec: manifest.spec };
-  const job = manifest.kind === 'CronJob' ? manifest.spec?.jobTemplate?.spec : manifest.kind === 'Job' ? manifest.spec : undefined;
+  const job = manifest.kind === 'CronJob' ? manifest.spec?.jobTemplate?.spec : ['Job', 'Deployment'].includes(manifest.kind) ? manifest.spec : undefined;
   return job ? { where, metadata: job.template?.metadata ?? {}, spec: job.template?.spec } : undefined;
 }
 

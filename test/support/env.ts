@@ -42,6 +42,8 @@ export interface TestLms {
   /** mysql:// URL of this database, for --mysql-url. */
   readonly url: string;
   readonly db: Connection;
+  /** A new connection for `db` (after the server was restarted under the old one). */
+  reconnect(): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -49,14 +51,20 @@ export interface TestLms {
 export async function createTestLms(schema: SchemaOptions = {}, mysqlServer?: string): Promise<TestLms> {
   const server = mysqlServer ?? await testMysqlServer();
   const name = uniqueName('aspects_lms');
-  const admin = await createConnection({ uri: server, multipleStatements: false, charset: 'utf8mb4' });
+  const connect = () => createConnection({ uri: server, multipleStatements: false, charset: 'utf8mb4' });
+  let admin = await connect();
   await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await admin.changeUser({ database: name });
   for (const statement of lmsSchema(schema)) await admin.query(statement);
   return {
     name,
     url: `${server.replace(/\/$/, '')}/${name}`,
-    db: admin,
+    get db() { return admin; },
+    async reconnect() {
+      admin.destroy();
+      admin = await connect();
+      await admin.changeUser({ database: name });
+    },
     async drop() {
       await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
       await admin.end();

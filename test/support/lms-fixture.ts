@@ -149,6 +149,16 @@ async function insertEnrollments(db: Connection, users: number, options: Fixture
   // An enrollment whose user row is gone (no FK constraint since student 0047).
   rows.push([COURSES[0], datetime(random, false), 1, 'audit', users + 1000]);
   await insertChunks(db, 'INSERT INTO student_courseenrollment (course_id, created, is_active, mode, user_id) VALUES ?', rows);
+  await recordEnrollmentHistory(db, '+', 'SELECT id FROM student_courseenrollment', "IFNULL(created, '2020-01-01 00:00:00')");
+}
+
+/**
+ * What django-simple-history writes on a save (`+` created, `~` changed, `-` deleted) of the
+ * enrollments a query selects: a copy of each row, now as history_date.
+ */
+export async function recordEnrollmentHistory(db: Connection, type: '+' | '~' | '-', ids: string, date = 'UTC_TIMESTAMP(6)'): Promise<void> {
+  await db.query(`INSERT INTO student_courseenrollment_history (id, created, is_active, mode, course_id, user_id, history_id, history_date, history_type)
+    SELECT id, created, is_active, mode, course_id, user_id, REPLACE(UUID(), '-', ''), ${date}, ? FROM student_courseenrollment WHERE id IN (${ids})`, [type]);
 }
 
 /** Fills an empty LMS schema with users, profiles, external ids and enrollments. */

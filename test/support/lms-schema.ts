@@ -68,6 +68,25 @@ const STUDENT_COURSEENROLLMENT = `CREATE TABLE student_courseenrollment (
   KEY student_cou_user_id_b19dcd_idx (user_id, created DESC)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`;
 
+// django-simple-history's table (HistoricalRecords on CourseEnrollment): one row per save or delete.
+const STUDENT_COURSEENROLLMENT_HISTORY = `CREATE TABLE student_courseenrollment_history (
+  id int NOT NULL,
+  created datetime(6) NULL,
+  is_active tinyint(1) NOT NULL,
+  mode varchar(100) NOT NULL,
+  course_id varchar(255) NOT NULL,
+  user_id int NOT NULL,
+  history_id char(32) NOT NULL,
+  history_date datetime(6) NOT NULL,
+  history_change_reason varchar(100) NULL,
+  history_type varchar(1) NOT NULL,
+  history_user_id int NULL,
+  PRIMARY KEY (history_id),
+  KEY student_courseenrollment_history_id_idx (id),
+  KEY student_courseenrollment_history_history_date_idx (history_date),
+  KEY student_courseenrollment_history_user_idx (history_user_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`;
+
 const EXTERNAL_ID_TYPE = `CREATE TABLE external_user_ids_externalidtype (
   id int NOT NULL AUTO_INCREMENT,
   created datetime(6) NOT NULL,
@@ -310,6 +329,6 @@ export interface SchemaOptions {
 /** The CREATE TABLE statements, parents first. */
 export function lmsSchema(options: SchemaOptions = {}): string[] {
   const tagging = options.tagging ?? 'newest';
-  return [AUTH_USER, AUTH_USERPROFILE, STUDENT_COURSEENROLLMENT, EXTERNAL_ID_TYPE, externalIdTable(options.uuids ?? 'char32'),
+  return [AUTH_USER, AUTH_USERPROFILE, STUDENT_COURSEENROLLMENT, STUDENT_COURSEENROLLMENT_HISTORY, EXTERNAL_ID_TYPE, externalIdTable(options.uuids ?? 'char32'),
     COURSE_OVERVIEW, ...LEARNING_SEQUENCES, ...RETIREMENT, taxonomyTable(tagging), tagTable(tagging), objectTagTable(tagging)];
 }

@@ -165,9 +165,9 @@ export async function prepareMariaDb(): Promise<MariaDbLayout> {
 }
 
 /** Starts mariadbd on a prepared layout and resolves once it accepts connections. */
-export async function spawnMariaDb({ folder, port }: MariaDbLayout): Promise<ChildProcess> {
+export async function spawnMariaDb({ folder, port }: MariaDbLayout, extraArgs: readonly string[] = []): Promise<ChildProcess> {
   const child = spawn('mariadbd', ['--no-defaults', `--datadir=${folder}/data`, `--socket=${folder}/mysqld.sock`,
-    `--port=${port}`, '--bind-address=127.0.0.1', '--user=root', `--pid-file=${folder}/mysqld.pid`], { stdio: 'ignore' });
+    `--port=${port}`, '--bind-address=127.0.0.1', '--user=root', `--pid-file=${folder}/mysqld.pid`, ...extraArgs], { stdio: 'ignore' });
   child.once('error', () => undefined);
   await waitUntil(async () => {
     if (child.exitCode !== null) throw new Error(`mariadbd exited with ${child.exitCode}`);
