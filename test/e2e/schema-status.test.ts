@@ -38,10 +38,13 @@ describe('aspects schema on the embedded modern ClickHouse', () => {
     await onChdb(folder, (query) => {
       query('CREATE DATABASE contract');
       for (const ddl of Object.values(aspectsTables('contract'))) query(ddl);
-      const strip = (rows: Record<string, unknown>[]) => rows.map(({ database: _ignored, ...rest }) => rest);
+      // aspects_run_marks is this tool's own (when each object's last complete run began), not the contract's.
+      const ours = (row: Record<string, unknown>) => row.table === 'aspects_run_marks' || row.name === 'aspects_run_marks';
+      const strip = (rows: Record<string, unknown>[]) => rows.filter((row) => !ours(row)).map(({ database: _ignored, ...rest }) => rest);
       assert.deepEqual(strip(query(COLUMNS_SQL('event_sink'))), strip(query(COLUMNS_SQL('contract'))));
-      assert.deepEqual(query(TABLES_SQL('event_sink')), query(TABLES_SQL('contract')));
-      assert.equal(query(TABLES_SQL('event_sink')).length, 10);
+      assert.deepEqual(strip(query(TABLES_SQL('event_sink'))), strip(query(TABLES_SQL('contract'))));
+      assert.equal(strip(query(TABLES_SQL('event_sink'))).length, 10);
+      assert.deepEqual(query(COLUMNS_SQL('event_sink')).filter(ours).map((row) => row.name), ['object', 'kind', 'at', 'stored_keys', 'position']);
     });
     const status = await aspects('schema', 'status');
     assert.equal(status.code, 0, status.stderr);
