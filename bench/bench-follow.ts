@@ -53,11 +53,11 @@ export async function benchFollow(sinks: Sinks, rows: number): Promise<string[]>
   const server = await BinlogMariaDb.start();
   const lms = await createTestLms({}, server.url);
   const sink = await sinks.fresh();
+  await generateEnrollments(lms.db, rows, Math.max(1, Math.round(rows / 3)));
   const child = spawn(process.execPath, [BIN, 'follow', '--object', 'course_enrollment'], { env: { PATH: process.env.PATH ?? '', ...envFor(lms, sink) }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   try {
-    await generateEnrollments(lms.db, rows, Math.max(1, Math.round(rows / 3)));
     await waitUntil(async () => /follow: reading the binlog/.test(stderr), 'follow reading the binlog', 600_000);
     const idleFrom = processCpuSeconds(child.pid as number);
     await new Promise((resolve) => setTimeout(resolve, 10_000));
@@ -66,7 +66,8 @@ export async function benchFollow(sinks: Sinks, rows: number): Promise<string[]>
     let done = false;
     const watching = watchArrivals(sink.url, sink.database, committed, seen, () => done);
     await changeSteadily(lms.db, rows, committed);
-    await waitUntil(async () => seen.size >= committed.size, 'every change in ClickHouse', 120_000).finally(() => { done = true; });
+    await waitUntil(async () => seen.size >= committed.size, `every change in ClickHouse (${seen.size} of ${committed.size} seen; follow: ${stderr.slice(-300)})`, 120_000)
+      .finally(() => { done = true; });
     await watching;
     const latencies = [...committed].map(([mode, at]) => ((seen.get(mode) ?? Number.NaN) - at) / 1000);
     return [`follow (${rows} enrollments, ${ROWS_PER_TICK * (1000 / TICK_MS)} changed rows/s for ${CHANGE_SECONDS} s): latency commit → ClickHouse `

@@ -99,8 +99,15 @@ export class StoredFingerprints {
 
   private whole: Promise<UnitSummary> | undefined;
 
-  /** `spanKeys`: keys per span, for sinks whose ClickHouse key is the MySQL key. */
-  constructor(private readonly target: ClickHouseTarget, private readonly database: string, private readonly sink: Sink, private readonly spanKeys: number) {}
+  /**
+   * `spanKeys`: keys per span, for sinks whose ClickHouse key is the MySQL key. `sparse`: the keys
+   * read are a list (--ids, a change signal's) scattered over the table: looked up by list, as a
+   * span would read every stored key between them.
+   */
+  constructor(
+    private readonly target: ClickHouseTarget, private readonly database: string, private readonly sink: Sink,
+    private readonly spanKeys: number, private readonly sparse = false,
+  ) {}
 
   /** Count and fingerprint XOR of the newest stored row of each key, per unit of the grid (one query, kept). */
   unitSummaries(grid: UnitGrid, skipIds: readonly Key[] = []): Promise<Map<number, UnitSummary>> {
@@ -130,7 +137,7 @@ export class StoredFingerprints {
   /** Per row: written when ClickHouse has no row for its key, or its newest row has another fingerprint. */
   async decide(page: ComparedPage): Promise<Decision[]> {
     if (page.rows.length === 0) return [];
-    const stored = page.keyRange ? await this.inRange(page.keyRange) : await this.listed(page.rows);
+    const stored = page.keyRange && !this.sparse ? await this.inRange(page.keyRange) : await this.listed(page.rows);
     return page.rows.map((row) => {
       const same = stored(row.keyText, row.fingerprint);
       if (same === undefined) return NEW_ROW;

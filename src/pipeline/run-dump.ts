@@ -140,7 +140,7 @@ class ObjectDump {
   private storedFingerprints(span: KeySpan): StoredFingerprints {
     const width = typeof span.first === 'number' && typeof span.last === 'number' ? span.last - span.first + 1 : 0;
     const spanKeys = Math.min(MAX_SPAN_KEYS, Math.max(this.request.batchSize * PAGES_PER_SPAN, Math.ceil(width / SPANS_PER_OBJECT)));
-    return new StoredFingerprints(this.ctx.clickhouse, this.ctx.database, this.sink, spanKeys);
+    return new StoredFingerprints(this.ctx.clickhouse, this.ctx.database, this.sink, spanKeys, this.filter.ids !== undefined);
   }
 
   /** Whole units found unchanged from summaries alone (unit-summaries.ts): where rows are probed, and no decision is to be listed. */
