@@ -1,3 +1,4 @@
+import { tableExists } from './open.js';
 import { literal, qualifiedTable } from './sql.js';
 import type { ClickHouseTarget } from './target.js';
 
@@ -36,26 +37,21 @@ export function marksTableSql(database: string, cluster?: string): string {
   return `CREATE TABLE IF NOT EXISTS ${qualifiedTable(database, MARKS_TABLE)}${cluster === undefined ? '' : ` ON CLUSTER ${literal(cluster)}`} ${MARKS_DDL}`;
 }
 
-async function marksTableExists(target: ClickHouseTarget, database: string): Promise<boolean> {
-  const [row] = await target.query(`SELECT count() AS n FROM system.tables WHERE database = ${literal(database)} AND name = ${literal(MARKS_TABLE)}`);
-  return Number(row?.n ?? 0) > 0;
-}
-
 /** The newest marks of an object; none when no run left one (or the table is not there). */
 export async function readMarks(target: ClickHouseTarget, database: string, object: string): Promise<ObjectMarks> {
-  if (!(await marksTableExists(target, database))) return {};
+  if (!(await tableExists(target, database, MARKS_TABLE))) return {};
   const rows = await target.query(`SELECT kind, toString(max(at)) AS newest, toString(argMax(stored_keys, at)) AS stored, argMax(position, at) AS position `
     + `FROM ${qualifiedTable(database, MARKS_TABLE)} WHERE object = ${literal(object)} GROUP BY kind`);
   return Object.fromEntries(rows.map((row) => [String(row.kind), { at: Number(row.newest), storedKeys: Number(row.stored), position: String(row.position) }]));
 }
 
-/** Records marks of an object (the table is made on first use). */
-export async function writeMarks(target: ClickHouseTarget, database: string, object: string, kinds: readonly MarkKind[], mark: RunMark): Promise<void> {
-  if (kinds.length === 0) return;
-  if (target.peers?.length || !(await marksTableExists(target, database))) {
+/** Records marks of some objects in one insert (the table is made on first use). */
+export async function writeMarks(target: ClickHouseTarget, database: string, objects: readonly string[], kinds: readonly MarkKind[], mark: RunMark): Promise<void> {
+  if (kinds.length === 0 || objects.length === 0) return;
+  if (target.peers?.length || !(await tableExists(target, database, MARKS_TABLE))) {
     // Behind a load balancer the INSERT may reach any server of the cluster: each gets the table.
     for (const server of [target, ...(target.peers ?? []).map((peer) => peer.target)]) await server.command(marksTableSql(database));
   }
-  const rows = kinds.map((kind) => `(${[object, kind, mark.at, mark.storedKeys, mark.position ?? ''].map(literal).join(', ')})`);
+  const rows = objects.flatMap((object) => kinds.map((kind) => `(${[object, kind, mark.at, mark.storedKeys, mark.position ?? ''].map(literal).join(', ')})`));
   await target.command(`INSERT INTO ${qualifiedTable(database, MARKS_TABLE)} (object, kind, at, stored_keys, position) VALUES ${rows.join(', ')}`);
 }

@@ -104,7 +104,7 @@ export class Follower {
 
   private async checkpoint(position: string): Promise<void> {
     const mark = { at: referenceMicros(), storedKeys: 0, position };
-    for (const sink of this.ctx.sinks) await writeMarks(this.ctx.clickhouse, this.ctx.database, sink.name, ['follow'], mark);
+    await writeMarks(this.ctx.clickhouse, this.ctx.database, this.ctx.sinks.map((sink) => sink.name), ['follow'], mark);
     this.position = position;
   }
 

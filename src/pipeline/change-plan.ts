@@ -122,7 +122,7 @@ function unmarked(filter: RowFilter): ChangePlan {
 async function mark(sink: Sink, ctx: ChangeContext, kinds: readonly MarkKind[], at: number): Promise<void> {
   try {
     const storedKeys = await storedKeyCount(ctx, sink);
-    await ctx.callClickHouse(() => writeMarks(ctx.clickhouse, ctx.database, sink.name, kinds, { at, storedKeys }));
+    await ctx.callClickHouse(() => writeMarks(ctx.clickhouse, ctx.database, [sink.name], kinds, { at, storedKeys }));
   } catch (error) {
     ctx.notice(`${sink.name}: the run's mark could not be recorded (${messageOf(error)}); the next run compares every row`);
   }

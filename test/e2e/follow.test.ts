@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BinlogMariaDb } from '../support/binlog-server.js';
 import { createTestEventSink, type TestEventSink } from '../support/clickhouse.js';
 import { oneErrorLine, runAspects, startAspects } from '../support/cli.js';
-import { createTestLms, type TestLms } from '../support/env.js';
-import { FOLLOWED, caughtUp, killFollowers, startFollow, started, stopFollow, twiceWritten } from '../support/follow.js';
-import { fillLms } from '../support/lms-fixture.js';
+import type { TestLms } from '../support/env.js';
+import { FOLLOWED, binlogScenario, caughtUp, endBinlogScenario, startFollow, started, stopFollow, twiceWritten, type BinlogScenario } from '../support/follow.js';
 import { cliEnv, filledLms, scalar } from '../support/scenario.js';
 import { waitUntil } from '../support/servers.js';
 
@@ -16,21 +14,14 @@ import { waitUntil } from '../support/servers.js';
  */
 
 describe('aspects follow: snapshot, then the binlog, exactly once', () => {
-  let server: BinlogMariaDb;
+  let made: BinlogScenario | undefined;
   let lms: TestLms;
   let sink: TestEventSink;
   before(async () => {
-    server = await BinlogMariaDb.start();
-    lms = await createTestLms({}, server.url);
-    await fillLms(lms.db, { users: 60 });
-    sink = await createTestEventSink();
+    made = await binlogScenario(60);
+    ({ lms, sink } = made);
   });
-  after(async () => {
-    await killFollowers();
-    await sink?.drop();
-    await lms?.drop();
-    await server?.stop();
-  });
+  after(() => endBinlogScenario(made));
 
   it('takes a snapshot, then writes each committed change once, joins and deletes included', async () => {
     const running = await startFollow(lms, sink);

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BinlogMariaDb } from '../support/binlog-server.js';
-import { createTestEventSink, type TestEventSink } from '../support/clickhouse.js';
-import { createTestLms, type TestLms } from '../support/env.js';
+import type { BinlogMariaDb } from '../support/binlog-server.js';
+import type { TestEventSink } from '../support/clickhouse.js';
+import type { TestLms } from '../support/env.js';
 import { startControlledClickHouse, type ControlledClickHouse } from '../support/fault-server.js';
-import { FOLLOWED, caughtUp, killFollowers, startFollow, stopFollow, twiceWritten } from '../support/follow.js';
-import { fillLms } from '../support/lms-fixture.js';
+import { FOLLOWED, binlogScenario, caughtUp, endBinlogScenario, startFollow, stopFollow, twiceWritten, type BinlogScenario } from '../support/follow.js';
 import { logged } from './support.js';
 
 /**
@@ -22,21 +21,15 @@ async function changes(lms: TestLms, label: string, count: number): Promise<void
 }
 
 describe('aspects follow when the LMS database restarts under it', () => {
+  let made: BinlogScenario | undefined;
   let server: BinlogMariaDb;
   let lms: TestLms;
   let sink: TestEventSink;
   before(async () => {
-    server = await BinlogMariaDb.start();
-    lms = await createTestLms({}, server.url);
-    await fillLms(lms.db, { users: 40 });
-    sink = await createTestEventSink();
+    made = await binlogScenario(40);
+    ({ server, lms, sink } = made);
   });
-  after(async () => {
-    await killFollowers();
-    await sink?.drop();
-    await lms?.drop().catch(() => undefined);
-    await server?.stop();
-  });
+  after(() => endBinlogScenario(made));
 
   it('reads the binlog again from its checkpoint once MariaDB is back: nothing lost, nothing twice', async () => {
     const running = await startFollow(lms, sink);
@@ -54,23 +47,18 @@ describe('aspects follow when the LMS database restarts under it', () => {
 });
 
 describe('aspects follow when ClickHouse is killed and restarted under it', () => {
-  let server: BinlogMariaDb;
+  let made: BinlogScenario | undefined;
   let clickhouse: ControlledClickHouse;
   let lms: TestLms;
   let sink: TestEventSink;
   before(async () => {
-    server = await BinlogMariaDb.start();
     clickhouse = await startControlledClickHouse();
-    lms = await createTestLms({}, server.url);
-    await fillLms(lms.db, { users: 40 });
-    sink = await createTestEventSink(clickhouse.url);
+    made = await binlogScenario(40, clickhouse.url);
+    ({ lms, sink } = made);
   });
   after(async () => {
-    await killFollowers();
-    await sink?.drop().catch(() => undefined);
-    await lms?.drop();
+    await endBinlogScenario(made);
     await clickhouse?.stop();
-    await server?.stop();
   });
 
   it('the batch retries until ClickHouse is back (within --retry-for): every change once', async () => {

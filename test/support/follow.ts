@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import type { TestEventSink } from './clickhouse.js';
+import { BinlogMariaDb } from './binlog-server.js';
+import { createTestEventSink, type TestEventSink } from './clickhouse.js';
 import { startAspects, type RunningAspects } from './cli.js';
-import type { TestLms } from './env.js';
+import { createTestLms, type TestLms } from './env.js';
+import { fillLms } from './lms-fixture.js';
 import { assertSameRows, expectedRows } from './expected.js';
 import { cliEnv } from './scenario.js';
 import { waitUntil } from './servers.js';
@@ -78,4 +80,27 @@ export async function stopFollow(running: RunningAspects): Promise<string> {
 export async function killFollowers(): Promise<void> {
   for (const running of started) running.kill('SIGKILL');
   await Promise.all([...started].map((running) => running.done));
+}
+
+/** A throwaway mariadbd writing a binlog, an LMS of some learners on it, and an event_sink. */
+export interface BinlogScenario {
+  readonly server: BinlogMariaDb;
+  readonly lms: TestLms;
+  readonly sink: TestEventSink;
+}
+
+/** Starts the scenario: `users` learners, the event_sink on `clickhouseUrl` (default the test server). */
+export async function binlogScenario(users: number, clickhouseUrl?: string): Promise<BinlogScenario> {
+  const server = await BinlogMariaDb.start();
+  const lms = await createTestLms({}, server.url);
+  await fillLms(lms.db, { users });
+  return { server, lms, sink: await createTestEventSink(clickhouseUrl) };
+}
+
+/** Kills the follows left running, drops the sink and the LMS, stops the server (each step whatever the others did). */
+export async function endBinlogScenario(made: BinlogScenario | undefined): Promise<void> {
+  await killFollowers();
+  await made?.sink.drop().catch(() => undefined);
+  await made?.lms.drop().catch(() => undefined);
+  await made?.server.stop();
 }
