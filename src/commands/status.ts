@@ -1,12 +1,13 @@
 import { Command } from 'commander';
 import { connectClickHouse } from '../clickhouse/open.js';
 import type { ClickHouseTarget } from '../clickhouse/target.js';
-import { resolveSettings, type ConnectionFlags } from '../config/settings.js';
+import { resolveSettings, type ConnectionFlags, type Settings } from '../config/settings.js';
 import { Drift, UsageError } from '../errors.js';
 import { DEFAULT_FULL_COMPARE_DAYS } from '../pipeline/change-plan.js';
 import { planStatus } from '../pipeline/plan.js';
 import { setUpClock } from '../pipeline/read-clocks.js';
 import { connectLmsDatabase, type LmsDatabase } from '../lms/database.js';
+import { learningSequencesSource } from '../structure/learning-sequences.js';
 import { writeLine } from '../output/streams.js';
 import { textTable } from '../output/table.js';
 import { OBJECT_NAMES } from '../sinks/index.js';
@@ -72,10 +73,12 @@ function fullCompareNotices(objects: readonly ObjectStatus[], nowMs: number): st
 }
 
 /** Every object's status, the retired learners read once for all of them. */
-async function readStatus(db: LmsDatabase, target: ClickHouseTarget, database: string, sinks: readonly Sink[]): Promise<ObjectStatus[]> {
+async function readStatus(db: LmsDatabase, target: ClickHouseTarget, database: string, sinks: readonly Sink[], settings: Settings): Promise<ObjectStatus[]> {
   const retired = await retiredLearners(db, sinks);
+  // Courses whose outline was stored after their last dump are re-dumped (the modulestore is current with the overview).
+  const outlines = settings.modulestore ? undefined : learningSequencesSource(db);
   const objects: ObjectStatus[] = [];
-  for (const sink of sinks) objects.push(await objectStatus(db, target, database, sink, retired));
+  for (const sink of sinks) objects.push(await objectStatus(db, target, database, sink, retired, outlines?.storedAt));
   return objects;
 }
 
@@ -91,7 +94,7 @@ async function statusAction(flags: StatusFlags, context: CommandContext): Promis
     db = await connectLmsDatabase(settings.mysql);
     await setUpClock({ lms: db, clickhouse: target, database: settings.clickhouse.database, tables: [],
       notice: (text) => writeLine(context.streams.stderr, text) });
-    objects = await readStatus(db, target, settings.clickhouse.database, sinks);
+    objects = await readStatus(db, target, settings.clickhouse.database, sinks, settings);
   } finally {
     await db?.close().catch(() => undefined);
     await target.close().catch(() => undefined);

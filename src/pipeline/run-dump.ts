@@ -17,7 +17,7 @@ import { CountedRows, NestedRows, StreamedRows, type Destination, type Destinati
 import { combinedFailure, endsTheRun } from './failures.js';
 import { InsertFailed, type ExactlyOnceWriter, type InsertListener } from './exactly-once.js';
 import { FINGERPRINT_FIELD, fingerprintSql, hasComputedColumns, withFingerprint } from './fingerprint.js';
-import { openIncremental } from './incremental.js';
+import { openIncremental, type ChildTimes } from './incremental.js';
 import { runLanes, type Lane, type TurnOrder } from './lanes.js';
 import { pause } from './pacing.js';
 import { PageWriter, Retirements } from './page-writer.js';
@@ -157,7 +157,7 @@ class ObjectDump {
     const { lms, clickhouse, database, reporter } = this.ctx;
     const references = await this.readMysql(() => loadReferences(this.sink.references ?? [], lms));
     const stored = this.storedFingerprints(span);
-    const incremental = await this.callClickHouse(() => openIncremental(this.sink, this.request.force, clickhouse, database, stored));
+    const incremental = await this.callClickHouse(() => openIncremental(this.sink, this.request.force, clickhouse, database, stored, this.structureTimes()));
     const retirements = await this.retirements();
     const { explain, dryRun } = this.request;
     const progress = new Progress(this.sink, this.summary, reporter, span.rows, (decision) => explain || (dryRun && decision.dump), this.request.limit);
@@ -226,6 +226,15 @@ class ObjectDump {
     if (lane.paced) await pause(this.request.sleepSeconds * 1000, this.ctx.signal, this.reading.signal);
     lane.paced = true;
     return !this.reading.signal.aborted;
+  }
+
+  /** When the structure source stored each course's structure, where that can follow the overview (learning_sequences). */
+  private structureTimes(): ChildTimes | undefined {
+    const source = this.ctx.structures;
+    const storedAt = source?.storedAt;
+    if (!this.sink.children?.length || !source || !storedAt) return undefined;
+    return (keys) => withRetry(() => storedAt.call(source, keys), isTransientStructureError,
+      this.request.retry, this.retrying(`${source.name} read`), this.ctx.hardStop);
   }
 
   private async structuresOf(keys: readonly string[]): Promise<Map<string, CourseStructure>> {

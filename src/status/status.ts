@@ -10,7 +10,7 @@ import { retiredUserIds } from '../lms/retired-users.js';
 import { readMarks, type RunMark } from '../clickhouse/run-marks.js';
 import { referenceMicros } from '../pipeline/clock.js';
 import { decideByModified } from '../pipeline/decision.js';
-import { lastDumpTimes } from '../pipeline/incremental.js';
+import { laterCursor, lastDumpTimes, type ChildTimes } from '../pipeline/incremental.js';
 import type { ColumnSpec, Sink } from '../sinks/types.js';
 
 /** How far ClickHouse is behind the LMS for one object. */
@@ -146,12 +146,22 @@ export async function storedKeys(target: ClickHouseTarget, database: string, sin
 }
 
 /** Courses an incremental dump would write again: those changed since their last dump. */
-async function coursesToRedump(target: ClickHouseTarget, database: string, sink: Sink, keys: ReadonlyMap<string, SourceKey>): Promise<number> {
+async function coursesToRedump(target: ClickHouseTarget, database: string, sink: Sink, keys: ReadonlyMap<string, SourceKey>, childTimes?: ChildTimes): Promise<number> {
   const rule = sink.incremental;
   if (rule.kind !== 'modified-since-dump') return 0;
   const last = await lastDumpTimes(target, database, sink);
+  const times = await structureTimes(sink.children?.length ? childTimes : undefined, [...keys.keys()]);
   const now = referenceMicros();
-  return [...keys].filter(([key, each]) => last.has(key) && decideByModified(rule.noun, each.modified, last.get(key), now).dump).length;
+  return [...keys].filter(([key, each]) => last.has(key) && decideByModified(rule.noun, laterCursor(each.modified, times.get(key)), last.get(key), now).dump).length;
+}
+
+/** When each course's structure was stored, as the dump reads it; none where the LMS lacks the table (status still answers). */
+async function structureTimes(childTimes: ChildTimes | undefined, keys: readonly string[]): Promise<ReadonlyMap<string, string>> {
+  if (!childTimes || keys.length === 0) return new Map();
+  return childTimes(keys).catch((error: unknown) => {
+    if ((error as { code?: unknown }).code === 'ER_NO_SUCH_TABLE') return new Map();
+    throw error;
+  });
 }
 
 /** The newest time_last_dumped of the object's table, or null when it is empty. */
@@ -176,7 +186,7 @@ function statusOf(sink: Sink, mysql: KeyCounts, stored: StoredKeys | null, newes
  * ClickHouse has (deleted in the LMS) are counted, not stale: the plugin keeps them too.
  */
 export async function objectStatus(
-  db: LmsDatabase, target: ClickHouseTarget, database: string, sink: Sink, retired: ReadonlySet<number>,
+  db: LmsDatabase, target: ClickHouseTarget, database: string, sink: Sink, retired: ReadonlySet<number>, childTimes?: ChildTimes,
 ): Promise<ObjectStatus> {
   const keys = await mysqlKeys(db, sink);
   const { written, left } = withoutRetired(keys, retired);
@@ -185,7 +195,7 @@ export async function objectStatus(
   const stored = await storedKeys(target, database, sink, retired);
   counts.missing = [...written.keys()].filter((each) => !stored.keys.has(each)).length;
   counts.deleted = [...stored.keys].filter((each) => !keys.has(each)).length;
-  counts.toRedump = await coursesToRedump(target, database, sink, written);
+  counts.toRedump = await coursesToRedump(target, database, sink, written, childTimes);
   const status = statusOf(sink, counts, stored, await newestDump(target, database, sink));
   const hidden = await hiddenFromDashboards(target, database, sink);
   return { ...status, ...(hidden === undefined ? {} : { hidden_from_dashboards: hidden }), ...(await changeState(db, target, database, sink)) };

@@ -16,7 +16,7 @@ const SEQUENCES = `SELECT lc.context_key, sec.usage_key AS section_key, ls.usage
 
 /** The tables and columns the outlines are read from, for the check before a run (lms/source-tables.ts). */
 export const LEARNING_SEQUENCES_TABLES: Readonly<Record<string, readonly string[]>> = {
-  learning_sequences_learningcontext: ['id', 'context_key', 'title'],
+  learning_sequences_learningcontext: ['id', 'context_key', 'title', 'modified'],
   learning_sequences_coursesection: ['id', 'course_context_id', 'usage_key', 'title', 'ordering'],
   learning_sequences_coursesectionsequence: ['section_id', 'sequence_id', 'course_context_id', 'ordering'],
   learning_sequences_learningsequence: ['id', 'usage_key', 'title'],
@@ -63,6 +63,12 @@ export function learningSequencesSource(db: LmsDatabase): StructureSource {
       for (const row of await db.select(SECTIONS, [courseKeys])) add(row, 'course');
       for (const row of await db.select(SEQUENCES, [courseKeys])) add(row, String(row.section_key));
       return new Map([...outlines].map(([key, outline]) => [key, outline.structure()]));
+    },
+    // modified, not published_at: published_at is the course's last edit, older than the Celery task that stores the outline.
+    async storedAt(courseKeys) {
+      if (courseKeys.length === 0) return new Map();
+      const rows = await db.select('SELECT context_key, modified FROM learning_sequences_learningcontext WHERE context_key IN (?) AND modified IS NOT NULL', [courseKeys]);
+      return new Map(rows.map((row) => [String(row.context_key), String(row.modified)]));
     },
     close: async () => undefined,
   };

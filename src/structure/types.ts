@@ -32,5 +32,11 @@ export interface StructureSource {
   readonly name: string;
   /** The structures of these courses; a course without one is absent from the map. */
   structuresFor(courseKeys: readonly string[]): Promise<Map<string, CourseStructure>>;
+  /**
+   * When the source last stored each of these courses' structure (a MySQL datetime), where that
+   * can come after the course overview's `modified`: learning_sequences' outline is built by a
+   * Celery task after the publish. Absent where the structure is current once the overview is.
+   */
+  storedAt?(courseKeys: readonly string[]): Promise<Map<string, string>>;
   close(): Promise<void>;
 }

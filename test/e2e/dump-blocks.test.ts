@@ -23,6 +23,18 @@ function expectedBlocks(spec: OutlineSpec): Record<string, string | number>[] {
   return rows.map((row, index) => ({ org, course_key: spec.courseKey, ...row, order: index + 1, edited_on: '' }));
 }
 
+/** Adds a sequential at the end of a chapter's outline, and stamps the context as the outline task's save does. */
+async function appendSequential(lms: TestLms, courseKey: string, chapterId: string, id: string, title: string): Promise<void> {
+  const usage = (type: string, block: string) => `block-v1:${courseKey.slice('course-v1:'.length)}+type@${type}+block@${block}`;
+  const [[context]] = await lms.db.query('SELECT id FROM learning_sequences_learningcontext WHERE context_key = ?', [courseKey]) as unknown as [[{ id: number }]];
+  const [[section]] = await lms.db.query('SELECT id FROM learning_sequences_coursesection WHERE usage_key = ?', [usage('chapter', chapterId)]) as unknown as [[{ id: number }]];
+  const [sequence] = await lms.db.query('INSERT INTO learning_sequences_learningsequence (created, modified, learning_context_id, usage_key, title) VALUES (UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), ?, ?, ?)',
+    [context.id, usage('sequential', id), title]) as unknown as [{ insertId: number }];
+  await lms.db.query(`INSERT INTO learning_sequences_coursesectionsequence (created, modified, hide_from_toc, visible_to_staff_only, course_context_id, section_id, sequence_id, inaccessible_after_due, ordering)
+    SELECT UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), 0, 0, ?, ?, ?, 0, MAX(ordering) + 1 FROM learning_sequences_coursesectionsequence WHERE course_context_id = ?`, [context.id, section.id, sequence.insertId, context.id]);
+  await lms.db.query("UPDATE learning_sequences_learningcontext SET modified = UTC_TIMESTAMP(6), published_version = '65f1a2b3c4d5e6f708192a3c' WHERE id = ?", [context.id]);
+}
+
 describe('course_blocks from the learning_sequences outline, written with their course', () => {
   let lms: TestLms;
   let sink: TestEventSink;
@@ -75,6 +87,26 @@ describe('course_blocks from the learning_sequences outline, written with their 
     assert.deepEqual(jsonSummary(republished).objects[0]?.child_rows_written, { course_blocks: expectedBlocks(spec).length });
     const rows = await sink.rows(`SELECT count() AS n, uniqExact(dump_id) AS dumps FROM ${sink.database}.course_blocks WHERE course_key = '${spec.courseKey}'`);
     assert.deepEqual(rows, [{ n: String(2 * expectedBlocks(spec).length), dumps: String(2) }]);
+  });
+
+  it('an outline stored after the course\'s last dump (Celery builds it after the publish) brings the course and its new blocks, its overview unchanged', async () => {
+    const spec = specs[4] as OutlineSpec;
+    const last = spec.chapters[spec.chapters.length - 1] as OutlineSpec['chapters'][number];
+    const rebuilt: OutlineSpec = { ...spec, chapters: [...spec.chapters.slice(0, -1), { ...last, sequentials: [...last.sequentials, { id: 'seq_added', title: 'Added after the dump' }]}] };
+    await appendSequential(lms, spec.courseKey, `chapter_${spec.chapters.length}`, 'seq_added', 'Added after the dump');
+    const status = await runAspects(['status', '--object', 'course_overviews', '--json'], cliEnv(lms, sink));
+    assert.equal(status.code, 0, status.stderr);
+    assert.equal(JSON.parse(status.stdout).objects[0].to_redump, 1, 'status counts the course the dump re-dumps');
+    const result = await dump();
+    assert.equal(result.code, 0, result.stderr);
+    const object = jsonSummary(result).objects[0];
+    assert.equal(object?.rows_written, 1);
+    assert.deepEqual(object?.child_rows_written, { course_blocks: expectedBlocks(rebuilt).length });
+    const newest = await sink.rows(`SELECT location, display_name, \`order\` FROM ${sink.database}.course_blocks WHERE course_key = '${spec.courseKey}'
+      AND time_last_dumped = (SELECT max(time_last_dumped) FROM ${sink.database}.course_overviews WHERE course_key = '${spec.courseKey}') ORDER BY \`order\``);
+    assert.deepEqual(newest, expectedBlocks(rebuilt).map(({ location, display_name, order }) => ({ location, display_name, order })));
+    const again = await dump();
+    assert.equal(jsonSummary(again).objects[0]?.rows_written, 0);
   });
 });
 

@@ -6,6 +6,7 @@ import { KEY_FIELD } from '../../src/lms/keyset.js';
 import { ObjectTags } from '../../src/lms/object-tags.js';
 import { TagTree } from '../../src/lms/tag-tree.js';
 import { decideByModified } from '../../src/pipeline/decision.js';
+import { laterCursor } from '../../src/pipeline/incremental.js';
 import { shapeRow } from '../../src/pipeline/shape.js';
 import { courseOverviews } from '../../src/sinks/course_overviews.js';
 
@@ -64,5 +65,16 @@ describe('the should-dump rule for courses', () => {
         { dump: false, reason: 'No last modified date in Course', detail: 'No last modified date in Course' });
     }
     assert.equal(decideByModified('Course', '2024-05-01 12:00:00.000000', 'garbage').dump, true);
+  });
+});
+
+describe('a course\'s cursor is the later of its overview\'s modified and its structure\'s stored time', () => {
+  it('takes the structure\'s time only when it is later and both are datetimes Python can build', () => {
+    assert.equal(laterCursor('2024-04-30 17:05:09.101112', '2024-04-30 17:05:09.101113'), '2024-04-30 17:05:09.101113');
+    assert.equal(laterCursor('2024-04-30 17:05:09.101112', '2024-04-30 17:05:09'), '2024-04-30 17:05:09.101112');
+    assert.equal(laterCursor('2024-04-30 17:05:09', undefined), '2024-04-30 17:05:09');
+    assert.equal(laterCursor(null, '2024-04-30 17:05:09'), null, 'no modified: the plugin\'s "No last modified date" stands');
+    assert.equal(laterCursor('0000-00-00 00:00:00', '2024-04-30 17:05:09'), '0000-00-00 00:00:00');
+    assert.equal(laterCursor('2024-04-30 17:05:09', '0000-00-00 00:00:00'), '2024-04-30 17:05:09');
   });
 });
