@@ -21,8 +21,6 @@ LABEL org.opencontainers.image.title="aspects" \
       org.opencontainers.image.licenses="AGPL-3.0-only" \
       org.opencontainers.image.version="${VERSION}"
 ENV NODE_ENV=production
-# A 2 MB young generation keeps a dump's peak RSS under 150 MB at the same speed (README, Benchmark).
-ENV NODE_OPTIONS=--max-semi-space-size=2
 WORKDIR /opt/aspects
 COPY --from=build /build/node_modules ./node_modules
 COPY --from=build /build/dist/src ./dist/src

@@ -1,12 +1,15 @@
 import { runCli } from './cli.js';
 import { EXIT_CODES } from './errors.js';
 import { processNoticeLine } from './output/streams.js';
+import { governHeap } from './runtime/heap-governor.js';
 
 /**
  * The process entry point: wires argv, environment, streams and signals into the CLI.
  * The only place that exits the process.
+ * Its heap is governed (runtime/heap-governor.ts): a streaming run stays near the data it holds.
  */
 export async function runFromProcess(): Promise<void> {
+  governHeap();
   const controller = new AbortController();
   const hard = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
