@@ -84,6 +84,25 @@ export class RetirementWatch {
   }
 }
 
+/**
+ * One watch kept across runs (follow's batches): opened on first use, brought up to date on each
+ * later one, so a batch costs one index-only query when no one retired, not a read of every
+ * retired learner.
+ */
+export function sharedRetirementWatch(db: LmsDatabase): () => Promise<RetirementWatch> {
+  let opened: Promise<RetirementWatch> | undefined;
+  return async () => {
+    if (!opened) {
+      opened = RetirementWatch.open(db);
+      opened.catch(() => { opened = undefined; });
+      return opened;
+    }
+    const watch = await opened;
+    await watch.refresh();
+    return watch;
+  };
+}
+
 /** Every user the LMS has retired or is retiring, read once. */
 export async function retiredUserIds(db: LmsDatabase): Promise<Set<number>> {
   return (await RetirementWatch.open(db)).ids;

@@ -7,6 +7,7 @@ import type { MysqlLocation } from '../config/urls.js';
 import { Interrupted, RowsLeftOut, RuntimeFailure, UsageError, messageOf, type AspectsError } from '../errors.js';
 import { connectLmsDatabase, type LmsDatabase, type LmsReader } from '../lms/database.js';
 import { lockedObject, lockName, lockScope, thisProcess } from '../lms/locks.js';
+import { sharedRetirementWatch } from '../lms/retired-users.js';
 import { missingSources } from '../lms/source-tables.js';
 import { versionInfo } from '../version.js';
 import type { Reporter } from '../output/reporter.js';
@@ -239,7 +240,10 @@ async function dumpPlan(run: RunSetup, plan: ObjectPlan, opened: Required<Pick<O
   const changes = changeStep(lms, clickhouse, database, request, reporter, stop.hard);
   const targets = plan.sinks.map((sink) => ({ sink, filter: filterFor(sink, request.filter) }));
   const writer = new ExactlyOnceWriter(clickhouse, request.retry, stop.hard);
-  const context = { lms, clickhouse, writer, database, reporter, hardStop: stop.hard, structures, guard, changes, ...(prune ? { prune } : {}) };
+  const context = {
+    lms, clickhouse, writer, database, reporter, hardStop: stop.hard, structures, guard, changes,
+    ...(prune ? { prune } : {}), ...(run.follow ? { retirementWatch: sharedRetirementWatch(lms) } : {}),
+  };
   const pass: DumpPass = (passTargets, signal) => runDump(passTargets, request, { ...context, signal });
   return run.follow ? run.follow({ lms, clickhouse, database, targets }, pass) : pass(targets, stop.graceful);
 }

@@ -53,6 +53,8 @@ export interface DumpContext {
   readonly prune?: (sink: Sink, summary: ObjectSummary) => Promise<void>;
   /** Which keys an object's run reads: those its change signal names, or all (change-plan.ts). */
   readonly changes?: (sink: Sink, filter: RowFilter, summary: ObjectSummary) => Promise<ChangePlan>;
+  /** The LMS's retirements, up to date (follow keeps one watch across its passes); else each PII object opens its own. */
+  readonly retirementWatch?: () => Promise<RetirementWatch>;
 }
 
 /** One object to dump and the rows it selects. */
@@ -177,7 +179,7 @@ class ObjectDump {
 
   private async retirements(): Promise<Retirements | undefined> {
     if (this.sink.userColumn === undefined) return undefined;
-    const watch = await this.readMysql(() => RetirementWatch.open(this.ctx.lms));
+    const watch = await this.readMysql(() => this.ctx.retirementWatch?.() ?? RetirementWatch.open(this.ctx.lms));
     return new Retirements(watch, (operation) => this.readMysql(operation));
   }
 

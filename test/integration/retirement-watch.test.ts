@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openLmsDatabase, type LmsDatabase } from '../../src/lms/database.js';
 import { parseMysqlUrl } from '../../src/config/urls.js';
-import { RetirementWatch } from '../../src/lms/retired-users.js';
+import { RetirementWatch, sharedRetirementWatch } from '../../src/lms/retired-users.js';
 import type { TestLms } from '../support/env.js';
 import { retireInLms } from '../support/retirement-fixture.js';
 import { filledLms } from '../support/scenario.js';
@@ -55,5 +55,18 @@ describe('RetirementWatch', () => {
     await watch.refresh();
     assert.ok(watch.has(20));
     assert.ok(watch.has(21), 'the late row with the lower id was missed');
+  });
+
+  it('shared across follow\'s batches: opened once, then each batch brings the same watch up to date with one query when no one retired', async () => {
+    const { db: watched, statements } = counting(db);
+    const watchFor = sharedRetirementWatch(watched);
+    const first = await watchFor();
+    const opening = statements.length;
+    assert.equal(await watchFor(), first);
+    assert.equal(statements.length, opening + 1, statements.slice(opening).join('\n'));
+    await retireInLms(lms.db, 30, 'requested');
+    const later = await watchFor();
+    assert.equal(later, first);
+    assert.ok(later.has(30), 'a learner retired between two batches');
   });
 });
