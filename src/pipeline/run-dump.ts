@@ -9,15 +9,14 @@ import { isTransientMysqlError } from '../lms/transient.js';
 import { deleteMethod, deleteUsers } from '../retire/delete.js';
 import type { Reporter } from '../output/reporter.js';
 import type { Sink } from '../sinks/types.js';
-import { isTransientStructureError } from '../structure/transient.js';
-import type { CourseStructure, StructureSource } from '../structure/types.js';
+import type { StructureSource } from '../structure/types.js';
 import type { ChangePlan } from './change-plan.js';
 import { StoredFingerprints, keyIsSourceKey } from './compare.js';
 import { CountedRows, NestedRows, StreamedRows, type Destination, type DestinationContext } from './destinations.js';
 import { combinedFailure, endsTheRun } from './failures.js';
 import { InsertFailed, type ExactlyOnceWriter, type InsertListener } from './exactly-once.js';
 import { FINGERPRINT_FIELD, fingerprintSql, hasComputedColumns, withFingerprint } from './fingerprint.js';
-import { openIncremental, type ChildTimes } from './incremental.js';
+import { openIncremental } from './incremental.js';
 import { runLanes, type Lane, type TurnOrder } from './lanes.js';
 import { pause } from './pacing.js';
 import { PageWriter, Retirements } from './page-writer.js';
@@ -27,6 +26,7 @@ import type { DumpRequest } from './request.js';
 import { TableReplaced, landedLine, resumeHint, tableGone } from './resume.js';
 import { withRetry } from './retry.js';
 import { pageRowMaker } from './shape.js';
+import { StructureReads } from './structure-reads.js';
 import { noteLeftOut } from './left-out.js';
 import { emptyObjectSummary, type ObjectSummary } from './summary.js';
 import { witness, type TableWitness, type WrittenRow } from './table-witness.js';
@@ -96,6 +96,7 @@ class ObjectDump {
   private destination: Destination | undefined;
   /** Aborted once --limit rows are written: pending pauses end, and no further page is read. */
   private readonly reading = new AbortController();
+  private readonly structures: StructureReads;
 
   constructor(target: DumpTarget, private readonly request: DumpRequest, private readonly ctx: DumpContext) {
     this.sink = target.sink;
@@ -105,6 +106,7 @@ class ObjectDump {
       retrying: (attempt, delayMs, reason) => ctx.reporter.retrying(target.sink.name, attempt, delayMs, reason),
       note: (message) => ctx.reporter.notice(`${target.sink.name}: ${message}`),
     };
+    this.structures = new StructureReads(target.sink, ctx.structures, { policy: request.retry, retrying: (what) => this.retrying(what), hardStop: ctx.hardStop });
   }
 
   private retrying(what: string) {
@@ -159,7 +161,7 @@ class ObjectDump {
     const { lms, clickhouse, database, reporter } = this.ctx;
     const references = await this.readMysql(() => loadReferences(this.sink.references ?? [], lms));
     const stored = this.storedFingerprints(span);
-    const incremental = await this.callClickHouse(() => openIncremental(this.sink, this.request.force, clickhouse, database, stored, this.structureTimes()));
+    const incremental = await this.callClickHouse(() => openIncremental(this.sink, this.request.force, clickhouse, database, stored, this.structures.times()));
     const retirements = await this.retirements();
     const { explain, dryRun } = this.request;
     const progress = new Progress(this.sink, this.summary, reporter, span.rows, (decision) => explain || (dryRun && decision.dump), this.request.limit);
@@ -196,7 +198,7 @@ class ObjectDump {
   /** Where the object's rows go: nested inserts (children), long streamed inserts, or counts (dry run). */
   private destinationFor(reader: PageReader, references: References, progress: Progress, retirements: Retirements | undefined): Destination {
     const context = this.destinationContext(reader, references, progress, retirements);
-    if (this.sink.children?.length) return new NestedRows(context, (keys) => this.structuresOf(keys));
+    if (this.sink.children?.length) return new NestedRows(context, (keys) => this.structures.structuresOf(keys));
     if (this.request.dryRun) return new CountedRows(progress, this.sink.table);
     const lock = this.ctx.guard.writeLock(this.sink.table);
     const locked = lock && retirements ? {
@@ -228,22 +230,6 @@ class ObjectDump {
     if (lane.paced) await pause(this.request.sleepSeconds * 1000, this.ctx.signal, this.reading.signal);
     lane.paced = true;
     return !this.reading.signal.aborted;
-  }
-
-  /** When the structure source stored each course's structure, where that can follow the overview (learning_sequences). */
-  private structureTimes(): ChildTimes | undefined {
-    const source = this.ctx.structures;
-    const storedAt = source?.storedAt;
-    if (!this.sink.children?.length || !source || !storedAt) return undefined;
-    return (keys) => withRetry(() => storedAt.call(source, keys), isTransientStructureError,
-      this.request.retry, this.retrying(`${source.name} read`), this.ctx.hardStop);
-  }
-
-  private async structuresOf(keys: readonly string[]): Promise<Map<string, CourseStructure>> {
-    const source = this.ctx.structures;
-    if (!source) throw new Error(`${this.sink.name} has children but no structure source was opened`);
-    return withRetry(() => source.structuresFor(keys), isTransientStructureError, this.request.retry,
-      this.retrying(`${source.name} read`), this.ctx.hardStop);
   }
 
   private async firstInsert(into: TableName, first: WrittenRow): Promise<void> {
