@@ -23,11 +23,11 @@ export interface HeapGovernor {
 }
 
 /**
- * The full collection V8 keeps for tests (--expose-gc), taken from a new context so no global
- * changes; and the young generation kept at its first size (V8 doubles it up to 32 MB while
- * pages survive its scavenges: memory that holds nothing for long here).
+ * Keeps the young generation at its first size (V8 doubles it up to 32 MB while pages survive its
+ * scavenges: memory that holds nothing for long here); returns the full collection V8 keeps for
+ * tests (--expose-gc), taken from a new context so no global changes.
  */
-function fullCollection(): () => void {
+function tunedHeapCollector(): () => void {
   setFlagsFromString('--expose-gc');
   setFlagsFromString('--semi-space-growth-factor=1');
   return runInNewContext('gc') as () => void;
@@ -35,7 +35,7 @@ function fullCollection(): () => void {
 
 /** Starts governing this process's heap; the check never keeps the process alive. */
 export function governHeap(floorBytes = FLOOR_BYTES): HeapGovernor {
-  const collect = fullCollection();
+  const collect = tunedHeapCollector();
   let [ceiling, collections] = [floorBytes, 0];
   const timer = setInterval(() => {
     if (getHeapStatistics().used_heap_size < ceiling) return;
