@@ -39,14 +39,7 @@ export function isoDate(value: string): string {
 const MAX_SECONDS = 2_147_483;
 
 /** commander argParser: seconds, fractions allowed, from 0 to MAX_SECONDS. */
-export function nonNegativeSeconds(value: string): number {
-  const number = Number(value);
-  if (value.trim() === '' || !Number.isFinite(number) || number < 0) {
-    throw new InvalidArgumentError('must be a number of seconds of at least 0.');
-  }
-  if (number > MAX_SECONDS) throw new InvalidArgumentError(`must be at most ${MAX_SECONDS} seconds (about 24 days).`);
-  return number;
-}
+export const nonNegativeSeconds = nonNegativeAmount('seconds', MAX_SECONDS, ' (about 24 days)');
 
 /** commander argParser for repeatable key lists: `--ids 1 2 3`, `--ids 1,2,3`; typed per object later. */
 export function collectKeys(value: string, previous: string[] | undefined): string[] {
@@ -56,12 +49,12 @@ export function collectKeys(value: string, previous: string[] | undefined): stri
 /** commander argParser for repeatable names: `--object a b`, `--object a,b`, `--object a --object b`. */
 export const collectNames = collectKeys;
 
-/** commander argParser: a number of `unit` ≥ 0 (fractions allowed) up to `most`. */
-export function nonNegativeAmount(unit: string, most: number): (value: string) => number {
+/** commander argParser: a number of `unit` ≥ 0 (fractions allowed) up to `most` (`note` follows it in the message). */
+export function nonNegativeAmount(unit: string, most: number, note = ''): (value: string) => number {
   return (value) => {
     const number = Number(value);
     if (value.trim() === '' || !Number.isFinite(number) || number < 0) throw new InvalidArgumentError(`must be a number of ${unit} of at least 0.`);
-    if (number > most) throw new InvalidArgumentError(`must be at most ${most} ${unit}.`);
+    if (number > most) throw new InvalidArgumentError(`must be at most ${most} ${unit}${note}.`);
     return number;
   };
 }
