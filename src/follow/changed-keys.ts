@@ -12,25 +12,36 @@ export interface KeyBatch {
   readonly transactions: number;
 }
 
+/** Adds `values` to the set kept under `key` (made on first use). */
+function addAll<K, V>(sets: Map<K, Set<V>>, key: K, values: readonly V[]): void {
+  const set = sets.get(key) ?? new Set<V>();
+  for (const value of values) set.add(value);
+  sets.set(key, set);
+}
+
 /** The values each route was named with by the transactions gathered so far. */
 export class ChangedKeys {
   private named = new Map<Route, Set<unknown>>();
   private transactions = 0;
   private position = '';
   private at = 0;
+  /** The routes of each LMS table, so each changed row meets only its table's. */
+  private readonly byTable = new Map<string, Route[]>();
 
-  constructor(private readonly routes: readonly Route[]) {}
+  constructor(routes: readonly Route[]) {
+    for (const route of routes) this.byTable.set(route.table, [...(this.byTable.get(route.table) ?? []), route]);
+  }
 
   /** The LMS tables whose changes matter. */
   tables(): string[] {
-    return [...new Set(this.routes.map((route) => route.table))];
+    return [...this.byTable.keys()];
   }
 
   add(transaction: Transaction): void {
     for (const { table, change } of transaction.changes) {
-      for (const route of this.routes.filter((each) => each.table === table)) {
+      for (const route of this.byTable.get(table) ?? []) {
         const values = namedValues(route, change);
-        if (values.length > 0) this.named.set(route, new Set([...(this.named.get(route) ?? []), ...values]));
+        if (values.length > 0) addAll(this.named, route, values);
       }
     }
     [this.transactions, this.position, this.at] = [this.transactions + 1, transaction.position, transaction.at];
@@ -57,10 +68,7 @@ export class ChangedKeys {
     const [named, batch] = [this.named, { position: this.position, at: this.at, transactions: this.transactions }];
     [this.named, this.transactions] = [new Map(), 0];
     const keys = new Map<Sink, Set<number>>();
-    for (const [route, values] of named) {
-      const found = await keysNamed(lms, route, [...values]);
-      keys.set(route.sink, new Set([...(keys.get(route.sink) ?? []), ...found]));
-    }
+    for (const [route, values] of named) addAll(keys, route.sink, await keysNamed(lms, route, [...values]));
     return { ...batch, keys: new Map([...keys].map(([sink, each]) => [sink, [...each].sort((a, b) => a - b)])) };
   }
 }
