@@ -6,6 +6,7 @@ import { Drift, UsageError } from '../errors.js';
 import { DEFAULT_FULL_COMPARE_DAYS } from '../pipeline/change-plan.js';
 import { planStatus } from '../pipeline/plan.js';
 import { setUpClock } from '../pipeline/read-clocks.js';
+import { currentBinlogPosition } from '../lms/binlog-checks.js';
 import { connectLmsDatabase, type LmsDatabase } from '../lms/database.js';
 import { learningSequencesSource } from '../structure/learning-sequences.js';
 import { writeLine } from '../output/streams.js';
@@ -72,13 +73,17 @@ function fullCompareNotices(objects: readonly ObjectStatus[], nowMs: number): st
   });
 }
 
-/** Every object's status, the retired learners read once for all of them. */
+/** Every object's status, what they are read with (retired learners, the GTID position) read once for all of them. */
 async function readStatus(db: LmsDatabase, target: ClickHouseTarget, database: string, sinks: readonly Sink[], settings: Settings): Promise<ObjectStatus[]> {
-  const retired = await retiredLearners(db, sinks);
-  // Courses whose outline was stored after their last dump are re-dumped (the modulestore is current with the overview).
-  const outlines = settings.modulestore ? undefined : learningSequencesSource(db);
+  let position: Promise<string> | undefined;
+  const reads = {
+    retired: await retiredLearners(db, sinks),
+    // Courses whose outline was stored after their last dump are re-dumped (the modulestore is current with the overview).
+    childTimes: settings.modulestore ? undefined : learningSequencesSource(db).storedAt,
+    binlogPosition: () => (position ??= currentBinlogPosition(db)),
+  };
   const objects: ObjectStatus[] = [];
-  for (const sink of sinks) objects.push(await objectStatus(db, target, database, sink, retired, outlines?.storedAt));
+  for (const sink of sinks) objects.push(await objectStatus(db, target, database, sink, reads));
   return objects;
 }
 

@@ -4,7 +4,6 @@ import type { ClickHouseTarget } from '../clickhouse/target.js';
 import { DataError } from '../errors.js';
 import type { SourceValue } from '../format/values.js';
 import type { LmsDatabase } from '../lms/database.js';
-import { currentBinlogPosition } from '../lms/binlog-checks.js';
 import { signalMissing, signalName } from '../lms/change-signals.js';
 import { retiredUserIds } from '../lms/retired-users.js';
 import { readMarks, type RunMark } from '../clickhouse/run-marks.js';
@@ -47,6 +46,16 @@ export interface ObjectStatus {
   follow_checkpoint?: string;
   follow_checkpoint_at?: string | null;
   follow_transactions_behind?: number | null;
+}
+
+/** What every object's status is read with, read once for all of them. */
+export interface StatusReads {
+  /** The learners the LMS retired. */
+  readonly retired: ReadonlySet<number>;
+  /** When each course's structure was stored (outlines from learning_sequences). */
+  readonly childTimes?: ChildTimes | undefined;
+  /** The LMS server's GTID position (asked once, when an object has a follow checkpoint). */
+  readonly binlogPosition: () => Promise<string>;
 }
 
 /** One MySQL key of an object: when it last changed (courses) and whose it is (objects with a userColumn). */
@@ -185,9 +194,8 @@ function statusOf(sink: Sink, mysql: KeyCounts, stored: StoredKeys | null, newes
  * `retired` learners are left out of missing and re-dump, as the dump leaves them out. Keys only
  * ClickHouse has (deleted in the LMS) are counted, not stale: the plugin keeps them too.
  */
-export async function objectStatus(
-  db: LmsDatabase, target: ClickHouseTarget, database: string, sink: Sink, retired: ReadonlySet<number>, childTimes?: ChildTimes,
-): Promise<ObjectStatus> {
+export async function objectStatus(db: LmsDatabase, target: ClickHouseTarget, database: string, sink: Sink, reads: StatusReads): Promise<ObjectStatus> {
+  const { retired, childTimes } = reads;
   const keys = await mysqlKeys(db, sink);
   const { written, left } = withoutRetired(keys, retired);
   const counts: KeyCounts = { keys: keys.size, retired: left, missing: written.size, toRedump: 0, deleted: 0 };
@@ -198,16 +206,16 @@ export async function objectStatus(
   counts.toRedump = await coursesToRedump(target, database, sink, written, childTimes);
   const status = statusOf(sink, counts, stored, await newestDump(target, database, sink));
   const hidden = await hiddenFromDashboards(target, database, sink);
-  return { ...status, ...(hidden === undefined ? {} : { hidden_from_dashboards: hidden }), ...(await changeState(db, target, database, sink)) };
+  return { ...status, ...(hidden === undefined ? {} : { hidden_from_dashboards: hidden }), ...(await changeState(db, target, database, sink, reads.binlogPosition)) };
 }
 
 /** An object's change signal and run marks (pipeline/change-plan.ts), and where aspects follow stands. */
-async function changeState(db: LmsDatabase, target: ClickHouseTarget, database: string, sink: Sink): Promise<Partial<ObjectStatus>> {
+async function changeState(db: LmsDatabase, target: ClickHouseTarget, database: string, sink: Sink, binlogPosition: () => Promise<string>): Promise<Partial<ObjectStatus>> {
   const marks = await readMarks(target, database, sink.name);
   const iso = (mark: RunMark | undefined) => (mark ? new Date(Math.floor(mark.at / 1000)).toISOString() : null);
   const follow = marks.follow ? {
     follow_checkpoint: marks.follow.position ?? '', follow_checkpoint_at: iso(marks.follow),
-    follow_transactions_behind: transactionsBehind(marks.follow.position ?? '', await currentBinlogPosition(db)),
+    follow_transactions_behind: transactionsBehind(marks.follow.position ?? '', await binlogPosition()),
   } : {};
   if (!sink.changeSignal) return follow;
   const missing = await signalMissing(db, sink.changeSignal);
