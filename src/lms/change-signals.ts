@@ -1,5 +1,5 @@
 import type { ChangeSignal } from '../sinks/types.js';
-import type { LmsDatabase } from './database.js';
+import { tableColumns, type LmsDatabase } from './database.js';
 
 /** The signal as the operator knows it: `table.column`. */
 export function signalName(signal: ChangeSignal): string {
@@ -8,9 +8,8 @@ export function signalName(signal: ChangeSignal): string {
 
 /** Why the LMS cannot give the signal (an older release, history switched off); undefined when it can. */
 export async function signalMissing(db: LmsDatabase, signal: ChangeSignal): Promise<string | undefined> {
-  const rows = await db.select('SELECT LOWER(COLUMN_NAME) AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [signal.table]);
-  if (rows.length === 0) return `the LMS has no table ${signal.table}`;
-  const columns = new Set(rows.map((row) => String(row.c)));
+  const columns = (await tableColumns(db, [signal.table])).get(signal.table);
+  if (!columns) return `the LMS has no table ${signal.table}`;
   const absent = [signal.key, signal.changedAt].filter((column) => !columns.has(column.toLowerCase()));
   return absent.length > 0 ? `the LMS table ${signal.table} has no column ${absent.join(', ')}` : undefined;
 }

@@ -145,6 +145,14 @@ export async function hasColumn(db: LmsDatabase, table: string, column?: string)
   return Number(probe?.n) > 0;
 }
 
+/** The columns (lower case: MySQL's column names are case-insensitive, its table names are not on Linux) of each of these tables the LMS has, from one query. */
+export async function tableColumns(db: LmsDatabase, tables: readonly string[]): Promise<Map<string, Set<string>>> {
+  const rows = await db.select('SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)', [tables]);
+  const present = new Map<string, Set<string>>();
+  for (const row of rows) present.set(String(row.t), (present.get(String(row.t)) ?? new Set<string>()).add(String(row.c).toLowerCase()));
+  return present;
+}
+
 /**
  * One connection of its own (not pooled), for what belongs to a MySQL session: user-level
  * locks. `lost` settles when the connection ends for any reason.

@@ -1,5 +1,5 @@
 import type { Sink } from '../sinks/types.js';
-import type { LmsDatabase } from './database.js';
+import { tableColumns, type LmsDatabase } from './database.js';
 import { REFERENCE_TABLES } from './references.js';
 
 /**
@@ -66,10 +66,7 @@ function whatIsMissing(sink: Sink, present: ReadonlyMap<string, ReadonlySet<stri
 export async function missingSources(lms: LmsDatabase, sinks: readonly Sink[], structure: StructureTables = {}): Promise<Map<string, string>> {
   const tables = [...new Set(sinks.flatMap((sink) => [...columnsRead(sink, structure).keys()]))];
   if (tables.length === 0) return new Map();
-  const rows = await lms.select('SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)', [tables]);
-  const present = new Map<string, Set<string>>();
-  // Column names are case-insensitive in MySQL; table names are not (on Linux).
-  for (const row of rows) present.set(String(row.t), (present.get(String(row.t)) ?? new Set<string>()).add(String(row.c).toLowerCase()));
+  const present = await tableColumns(lms, tables);
   const missing = new Map<string, string>();
   for (const sink of sinks) {
     const why = whatIsMissing(sink, present, structure);
